@@ -1,0 +1,41 @@
+"""Shared CLI pieces: consoles, option parsing helpers, progress display."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import click
+from rich.console import Console
+
+console = Console(highlight=False)
+console_err = Console(stderr=True, highlight=False)
+
+
+def parse_sizes(text: str | None) -> list[int | str] | None:
+    """'1,2,5,full' -> [1, 2, 5, 'full']; whitespace and repeated commas are tolerated."""
+    if text is None:
+        return None
+    sizes: list[int | str] = []
+    for part in text.replace(" ", ",").split(","):
+        if not part:
+            continue
+        if part == "full":
+            sizes.append("full")
+        elif part.isdigit():
+            sizes.append(int(part))
+        else:
+            raise click.BadParameter(f"{part!r} is not a rung size; use integers or 'full', "
+                                     "e.g. --sizes 1,2,5,10,full", param_hint="--sizes")
+    if not sizes:
+        raise click.BadParameter("no rung sizes given; e.g. --sizes 1,2,5",
+                                 param_hint="--sizes")
+    return sizes
+
+
+def is_interactive() -> bool:
+    return sys.stderr.isatty()
+
+
+def exit_with(code: int) -> Any:
+    sys.exit(code)

@@ -1,0 +1,9 @@
+"""The training engine: one loop (Trainer.fit), its events, and its configuration."""
+
+from .config import TrainConfig, make_config
+from .evaluate import EvalResult, evaluate
+from .events import Callback, StopTraining
+from .trainer import FitResult, Trainer
+
+__all__ = ["Callback", "EvalResult", "FitResult", "StopTraining", "TrainConfig", "Trainer",
+           "evaluate", "make_config"]

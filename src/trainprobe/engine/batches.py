@@ -1,0 +1,107 @@
+"""Deterministic batches: epoch e's order is a permutation seeded by (seed, e), so a
+resumed run sees exactly the batches an uninterrupted one would."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
+
+import torch
+
+from ..errors import UserCodeError
+from ..tasks import Batch, Task
+
+CACHE_LIMIT = 50_000  # items kept in memory after the first read (no augmentation)
+
+
+class BatchStream:
+    """An endless stream of collated batches over `dataset`.
+
+    Items are read once and cached when the dataset is small and there is no
+    augmentation; when the task stacks fixed-shape items, the whole set is collated once
+    and batches are index_select-ed from it (the cheap path a hand-written loop uses).
+    """
+
+    def __init__(self, dataset: Sequence[Any], task: Task, batch_size: int, seed: int,
+                 shuffle: bool = True, augment: Callable[[Any], Any] | None = None):
+        self.dataset = dataset
+        self.task = task
+        self.batch_size = min(batch_size, len(dataset))
+        self.seed = seed
+        self.shuffle = shuffle
+        self.augment = augment
+        self.epoch = 0
+        self.position = 0  # batches already taken from the current epoch
+        self._items: list[Any] | None = None
+        self._stacked: Batch | None = None
+        if augment is None and len(dataset) <= CACHE_LIMIT:
+            self._items = [read_item(dataset, i) for i in range(len(dataset))]
+            self._stacked = self._try_stack(self._items)
+
+    @property
+    def batches_per_epoch(self) -> int:
+        return -(-len(self.dataset) // self.batch_size)
+
+    def order(self, epoch: int) -> torch.Tensor:
+        if not self.shuffle:
+            return torch.arange(len(self.dataset))
+        generator = torch.Generator().manual_seed(self.seed * 1_000_003 + epoch)
+        return torch.randperm(len(self.dataset), generator=generator)
+
+    def __iter__(self) -> Iterator[Batch]:
+        return self
+
+    def __next__(self) -> Batch:
+        if self.position >= self.batches_per_epoch:
+            self.epoch += 1
+            self.position = 0
+        if self.batches_per_epoch == 1 and self._stacked is not None:
+            # full batch: the order of items within it does not change the gradient
+            self.position += 1
+            return self._stacked
+        start = self.position * self.batch_size
+        indices = self.order(self.epoch)[start:start + self.batch_size]
+        self.position += 1
+        return self.collate(indices)
+
+    def collate(self, indices: torch.Tensor) -> Batch:
+        if self._stacked is not None:
+            return select(self._stacked, indices)
+        items = [self.item(int(i)) for i in indices]
+        return self.task.collate(items)
+
+    def item(self, index: int) -> Any:
+        item = self._items[index] if self._items is not None else read_item(self.dataset, index)
+        if self.augment is not None:
+            x, y = item
+            item = (self.augment(x), y)
+        return item
+
+    def all_batches(self) -> Iterator[Batch]:
+        """One pass in dataset order, for evaluation."""
+        for start in range(0, len(self.dataset), self.batch_size):
+            yield self.collate(torch.arange(start, min(start + self.batch_size, len(self.dataset))))
+
+    def _try_stack(self, items: list[Any]) -> Batch | None:
+        try:
+            batch = self.task.collate(items)
+        except (RuntimeError, ValueError, TypeError):
+            return None  # variable shapes: collate per batch instead
+        return batch if batch.input_lengths is None else None
+
+    def state_dict(self) -> dict[str, int]:
+        return {"epoch": self.epoch, "position": self.position}
+
+    def load_state_dict(self, state: dict[str, int]) -> None:
+        self.epoch, self.position = state["epoch"], state["position"]
+
+
+def select(batch: Batch, indices: torch.Tensor) -> Batch:
+    return Batch(batch.inputs[indices], batch.targets[indices])
+
+
+def read_item(dataset: Sequence[Any], index: int) -> Any:
+    try:
+        return dataset[index]
+    except Exception as error:
+        raise UserCodeError(f"dataset[{index}]", error) from error

@@ -1,0 +1,90 @@
+"""Typed training settings shared by every command (probe, train, lr-sweep, grid).
+
+Unknown keys and bad values become one ConfigError line naming the key and the fix.
+"""
+
+from __future__ import annotations
+
+import difflib
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from ..errors import ConfigError
+
+
+class TrainConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+    # optimizer
+    optimizer: Literal["sgd", "adam", "adamw"] = "adamw"
+    lr: float = Field(1e-3, gt=0)
+    momentum: float = Field(0.9, ge=0, lt=1)
+    betas: tuple[float, float] = (0.9, 0.999)
+    weight_decay: float = Field(0.0, ge=0)
+    grad_clip: float | None = Field(None, gt=0)
+    grad_accum: int = Field(1, ge=1)
+    batch_size: int = Field(32, ge=1)
+    # schedule: linear warmup, then constant, cosine to min_lr over schedule_steps, or
+    # ReduceLROnPlateau-style decay on the eval loss
+    warmup_steps: int = Field(0, ge=0)
+    schedule: Literal["constant", "cosine", "plateau"] = "constant"
+    schedule_steps: int | None = Field(None, ge=1)
+    min_lr: float = Field(0.0, ge=0)
+    plateau_patience: int = Field(5, ge=1)
+    plateau_factor: float = Field(0.5, gt=0, lt=1)
+    # budget
+    max_steps: int = Field(1000, ge=1)
+    max_epochs: float | None = Field(None, gt=0)
+    max_seconds: float | None = Field(None, gt=0)
+    eval_every: int = Field(50, ge=1)
+    # model hints passed to build_model(**hints) when its signature accepts them
+    hidden_dim: int | None = Field(None, ge=1)
+    dropout: float = Field(0.0, ge=0, lt=1)
+    augment: bool = False
+    # full training
+    early_stopping: bool = False
+    patience: int = Field(10, ge=1)
+    min_delta: float = Field(0.0, ge=0)
+    restore_best: bool = True
+    ckpt_every: int | None = Field(None, ge=1)
+    tensorboard: bool = False
+    # runtime
+    seed: int = 0
+    device: str = "auto"
+    amp: bool = False
+
+    @model_validator(mode="after")
+    def _check_betas(self) -> TrainConfig:
+        if not all(0 <= b < 1 for b in self.betas):
+            raise ValueError("betas must both lie in [0, 1)")
+        return self
+
+    @property
+    def horizon(self) -> int:
+        """Steps over which the cosine schedule decays (T); may differ from max_steps."""
+        return self.schedule_steps or self.max_steps
+
+
+def make_config(values: dict[str, Any] | None = None, source: str = "config") -> TrainConfig:
+    """Validate a dict of settings; the first problem becomes a one-line ConfigError."""
+    values = dict(values or {})
+    try:
+        return TrainConfig(**values)
+    except ValidationError as error:
+        raise config_error(error, source) from None
+
+
+def config_error(error: ValidationError, source: str) -> ConfigError:
+    first = error.errors()[0]
+    key = ".".join(str(part) for part in first["loc"]) or "(config)"
+    if first["type"] == "extra_forbidden":
+        close = difflib.get_close_matches(key, TrainConfig.model_fields, n=1)
+        hint = f"did you mean {close[0]!r}?" if close else "see the README's config table"
+        return ConfigError(f"{source}: unknown key {key!r}", hint)
+    return ConfigError(f"{source}: bad value for {key!r}: {first['msg']}",
+                       "see the README's config table for allowed values")
+
+
+def merged(base: TrainConfig, overrides: dict[str, Any], source: str = "config") -> TrainConfig:
+    return make_config({**base.model_dump(), **overrides}, source)

@@ -1,0 +1,50 @@
+"""Learning rate as a function of the step, nanoGPT-style: warmup, then constant or
+cosine; plus a plateau tracker that scales the rate down when the eval loss stalls."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from .config import TrainConfig
+
+
+def lr_at(step: int, config: TrainConfig) -> float:
+    """The learning rate for optimizer step `step` (0-based), before any plateau scaling."""
+    if config.warmup_steps and step < config.warmup_steps:
+        return config.lr * (step + 1) / config.warmup_steps
+    if config.schedule != "cosine":
+        return config.lr
+    decay_steps = max(1, config.horizon - config.warmup_steps)
+    progress = min(1.0, (step - config.warmup_steps) / decay_steps)  # stays at min_lr past T
+    coefficient = 0.5 * (1.0 + math.cos(math.pi * progress))  # 1 -> 0
+    return config.min_lr + coefficient * (config.lr - config.min_lr)
+
+
+class Plateau:
+    """ReduceLROnPlateau's rule: after `patience` evals without a relative improvement of
+    1e-4, multiply the rate by `factor` (never below min_lr)."""
+
+    def __init__(self, factor: float, patience: int, threshold: float = 1e-4):
+        self.factor = factor
+        self.patience = patience
+        self.threshold = threshold
+        self.best = math.inf
+        self.bad_evals = 0
+        self.scale = 1.0
+
+    def update(self, value: float) -> None:
+        if value < self.best * (1 - self.threshold):
+            self.best = value
+            self.bad_evals = 0
+            return
+        self.bad_evals += 1
+        if self.bad_evals > self.patience:
+            self.scale *= self.factor
+            self.bad_evals = 0
+
+    def state_dict(self) -> dict[str, Any]:
+        return {"best": self.best, "bad_evals": self.bad_evals, "scale": self.scale}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.best, self.bad_evals, self.scale = state["best"], state["bad_evals"], state["scale"]

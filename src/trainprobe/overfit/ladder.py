@@ -1,0 +1,173 @@
+"""The overfitting ladder: memorize 1, 2, 5, ... samples with a fresh model per rung and
+find the first rung where memorization breaks."""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import torch
+from torch.utils.data import Subset
+
+from ..engine import Callback, EvalResult, Trainer, make_config
+from ..engine.config import TrainConfig
+from ..errors import ConfigError, TrainprobeError, UserCodeError
+from ..spec import Spec
+from .presets import preset_for
+from .watcher import RungWatcher
+
+DEFAULT_SIZES: tuple[int, ...] = (1, 2, 5, 10, 20, 50, 100)
+Mode = Literal["progressive", "single", "specific"]
+
+
+@dataclass
+class RungResult:
+    n: int
+    passed: bool
+    steps: int
+    seconds: float
+    final_loss: float | None
+    metric_name: str
+    metric_value: float
+    stop_reason: str
+    config: dict[str, Any]
+    losses: list[float] = field(default_factory=list)
+    evals: list[tuple[int, float, dict[str, float]]] = field(default_factory=list)
+    error: UserCodeError | None = None
+
+
+@dataclass
+class ProbeRun:
+    """Everything the ladder measured; reports and diagnosis read from here."""
+
+    spec: Spec
+    train_data: Sequence[Any]
+    rungs: list[RungResult]
+    seed: int
+
+    @property
+    def breaking_point(self) -> int | None:
+        return next((r.n for r in self.rungs if not r.passed), None)
+
+    @property
+    def verdict(self) -> str:
+        return "pass" if self.rungs and all(r.passed for r in self.rungs) else "fail"
+
+
+def resolve_sizes(sizes: Sequence[int | str] | None, dataset_size: int, mode: Mode,
+                  n_samples: int | None) -> list[int]:
+    if mode == "single":
+        if n_samples is None:
+            raise ConfigError("--mode single needs --n-samples N", "add e.g. --n-samples 20")
+        sizes = [n_samples]
+    resolved = []
+    for size in sizes or DEFAULT_SIZES:
+        n = dataset_size if size == "full" else int(size)
+        if n < 1:
+            raise ConfigError(f"rung size {n} is not positive", "use sizes >= 1 or 'full'")
+        if n > dataset_size:
+            raise ConfigError(f"rung size {n} is larger than the training set ({dataset_size})",
+                              f"use sizes <= {dataset_size}, or 'full'")
+        resolved.append(n)
+    return sorted(set(resolved))
+
+
+def rung_config(spec: Spec, n: int, mode: Mode, seed: int,
+                overrides: dict[str, Any] | None = None) -> TrainConfig:
+    """Presets for this scale, then the user's CONFIG on top (used exactly as given),
+    then explicit overrides (CLI flags, confirmation experiments)."""
+    base = {} if mode == "specific" else preset_for(n)
+    values = {**base, "seed": seed, **spec.config, **(overrides or {})}
+    return make_config(values, source=f"CONFIG in {spec.path.name}")
+
+
+def rung_subset(train_data: Sequence[Any], n: int, seed: int) -> Subset:
+    """The first n items of a seeded permutation: rungs are nested, so rung 10 holds
+    every sample of rung 5 and a failure is about the count, not new samples."""
+    order = torch.randperm(len(train_data), generator=torch.Generator().manual_seed(seed))
+    return Subset(train_data, order[:n].tolist())
+
+
+def train_rung(spec: Spec, train_data: Sequence[Any], n: int, config: TrainConfig,
+               callbacks: Sequence[Callback] = (),
+               model_hints: dict[str, Any] | None = None) -> RungResult:
+    """Train a fresh model on the rung; failures inside user code end the rung, not the run."""
+    subset = rung_subset(train_data, n, config.seed)
+    started = time.perf_counter()
+    trainer = None
+    try:
+        torch.manual_seed(config.seed)
+        hints = {"hidden_dim": config.hidden_dim, "dropout": config.dropout, **(model_hints or {})}
+        model = spec.build_model(**hints)
+        trainer = Trainer(model, spec.task, subset, config, loss_fn=spec.build_loss(),
+                          augment=spec.build_augment() if config.augment else None,
+                          callbacks=[RungWatcher(), *callbacks])
+        trainer.fit()
+        return rung_result(n, trainer, config)
+    except TrainprobeError as error:
+        if not isinstance(error, UserCodeError):
+            raise
+        return failed_rung(n, config, started, trainer, error)
+    except (RuntimeError, ValueError, IndexError, TypeError, AssertionError) as error:
+        wrapped = UserCodeError("training step", error, (str(spec.path),))
+        return failed_rung(n, config, started, trainer, wrapped)
+
+
+def ensure_final_eval(trainer: Trainer) -> EvalResult:
+    last = trainer.evals[-1] if trainer.evals else None
+    if last is not None and last[0] == trainer.step:
+        return last[1]
+    return trainer.run_eval(emit=False)
+
+
+def rung_result(n: int, trainer: Trainer, config: TrainConfig) -> RungResult:
+    final = ensure_final_eval(trainer)
+    return RungResult(
+        n=n, passed=final.memorized, steps=trainer.step, seconds=trainer.seconds,
+        final_loss=finite_or_none(final.loss), metric_name=final.metric_name,
+        metric_value=final.metric, stop_reason=trainer.stop_reason or "memorized",
+        config=config.model_dump(), losses=list(trainer.losses),
+        evals=[(step, r.loss, r.metrics) for step, r in trainer.evals],
+    )
+
+
+def failed_rung(n: int, config: TrainConfig, started: float, trainer: Trainer | None,
+                error: UserCodeError) -> RungResult:
+    return RungResult(
+        n=n, passed=False, steps=trainer.step if trainer else 0,
+        seconds=time.perf_counter() - started, final_loss=None,
+        metric_name="error", metric_value=float("nan"), stop_reason=f"error: {error.problem}",
+        config=config.model_dump(), losses=list(trainer.losses) if trainer else [], error=error,
+    )
+
+
+def run_ladder(spec: Spec, sizes: Sequence[int | str] | None = None, *,
+               mode: Mode = "progressive", n_samples: int | None = None,
+               keep_going: bool = False, seed: int = 0,
+               overrides: dict[str, Any] | None = None,
+               on_rung: Callable[[int, RungResult | None], None] | None = None,
+               callbacks: Sequence[Callback] = ()) -> ProbeRun:
+    """Run the rungs in order; stop at the first failure unless keep_going."""
+    train_data, _ = spec.build_data()
+    reference = rung_subset(train_data, min(len(train_data), 2048), seed)
+    spec.task.prepare([reference[i] for i in range(len(reference))])
+    ladder = resolve_sizes(sizes, len(train_data), mode, n_samples)
+    results: list[RungResult] = []
+    for n in ladder:
+        config = rung_config(spec, n, mode, seed, overrides)
+        if on_rung:
+            on_rung(n, None)
+        result = train_rung(spec, train_data, n, config, callbacks)
+        results.append(result)
+        if on_rung:
+            on_rung(n, result)
+        if not result.passed and not keep_going:
+            break
+    return ProbeRun(spec, train_data, results, seed)
+
+
+def finite_or_none(value: float | None) -> float | None:
+    return value if value is not None and math.isfinite(value) else None

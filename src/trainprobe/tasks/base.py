@@ -1,0 +1,127 @@
+"""What every task owns: collation, default loss, metric, success criterion, and the
+loss an untrained model should give. The engine knows nothing task-specific."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import torch
+from torch import Tensor
+
+from ..errors import SpecError
+
+LossFn = Callable[..., Tensor]
+
+
+@dataclass
+class Batch:
+    """A collated batch. Lengths are set only for variable-length tasks (ctc)."""
+
+    inputs: Tensor
+    targets: Tensor
+    input_lengths: Tensor | None = None
+    target_lengths: Tensor | None = None
+
+    def __len__(self) -> int:
+        return int(self.targets.shape[0])
+
+    def to(self, device: torch.device | str) -> Batch:
+        def move(t: Tensor | None) -> Tensor | None:
+            return None if t is None else t.to(device, non_blocking=True)
+
+        return Batch(move(self.inputs), move(self.targets), move(self.input_lengths),
+                     move(self.target_lengths))
+
+
+@dataclass
+class Counts:
+    """Additive sums from which a metric is computed over many batches."""
+
+    values: dict[str, float] = field(default_factory=dict)
+
+    def add(self, other: dict[str, float]) -> None:
+        for key, value in other.items():
+            self.values[key] = self.values.get(key, 0.0) + float(value)
+
+
+class Task:
+    """Base class; one subclass per TASK string. Subclasses stay small and stateless
+    except for `prepare`, which reads reference statistics from the training set."""
+
+    name: str = ""
+    metric_name: str = ""
+    higher_is_better: bool = True
+    #: memorization needs the loss below this (regression overrides with a relative bound)
+    loss_threshold: float = 0.1
+
+    def prepare(self, items: Sequence[tuple[Any, Any]]) -> None:
+        """Read dataset-level facts (e.g. target variance) before training."""
+
+    # --- data ---------------------------------------------------------------------------
+    def check_item(self, item: Any, index: int) -> None:
+        if not isinstance(item, (tuple, list)) or len(item) != 2:
+            raise SpecError(
+                f"dataset item {index} is {type(item).__name__}, not a pair (x, y)",
+                f"make __getitem__ return (input, target) for TASK={self.name!r}",
+            )
+        if not isinstance(item[0], Tensor):
+            raise SpecError(
+                f"dataset item {index}: input is {type(item[0]).__name__}, not a torch.Tensor",
+                "return torch.tensor(...) inputs from __getitem__",
+            )
+        if not item[0].is_floating_point() and self.name not in ("lm",):
+            raise SpecError(
+                f"dataset item {index}: input has dtype {item[0].dtype}, expected a float tensor",
+                "convert inputs with .float()",
+            )
+
+    def collate(self, items: Sequence[tuple[Any, Any]]) -> Batch:
+        inputs = torch.stack([as_tensor(x) for x, _ in items])
+        targets = torch.stack([as_tensor(y) for _, y in items])
+        return Batch(inputs, targets)
+
+    # --- loss and metric ----------------------------------------------------------------
+    def default_loss(self, outputs: Tensor, batch: Batch) -> Tensor:
+        raise NotImplementedError
+
+    def loss(self, outputs: Tensor, batch: Batch, user_loss: LossFn | None) -> Tensor:
+        if user_loss is None:
+            return self.default_loss(outputs, batch)
+        return user_loss(outputs, batch.targets)
+
+    def score(self, outputs: Tensor, batch: Batch) -> dict[str, float]:
+        raise NotImplementedError
+
+    def summarize(self, counts: dict[str, float]) -> dict[str, float]:
+        """Metric values from summed counts; the first key is the headline metric."""
+        raise NotImplementedError
+
+    def memorized(self, loss: float, metrics: dict[str, float]) -> bool:
+        raise NotImplementedError
+
+    def untrained_loss(self, outputs: Tensor, batch: Batch) -> float | None:
+        """The loss a model that knows nothing should give (e.g. log C), or None."""
+        return None
+
+    def num_outputs(self, outputs: Tensor) -> int:
+        return int(outputs.shape[-1])
+
+
+def as_tensor(value: Any) -> Tensor:
+    return value if isinstance(value, Tensor) else torch.as_tensor(value)
+
+
+def is_integer_label(value: Any) -> bool:
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int):
+        return True
+    return isinstance(value, Tensor) and value.ndim == 0 and not value.is_floating_point() \
+        and value.dtype != torch.bool
+
+
+def safe_log(x: float) -> float:
+    return math.log(x) if x > 0 else float("-inf")

@@ -1,0 +1,70 @@
+"""Regression: MSE, R², memorized when the loss is below 1e-3 of the target variance."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+
+from ..errors import SpecError
+from .base import Batch, Task, as_tensor
+from .classification import describe
+
+
+class Regression(Task):
+    name = "regression"
+    metric_name = "r2"
+    relative_threshold = 1e-3
+
+    def __init__(self) -> None:
+        self.target_variance = 1.0
+        self.target_mean_square = 1.0
+
+    def check_item(self, item: Any, index: int) -> None:
+        super().check_item(item, index)
+        y = item[1]
+        if not (isinstance(y, float) or (isinstance(y, Tensor) and y.is_floating_point())):
+            raise SpecError(
+                f"dataset item {index}: target is {describe(y)}, expected a float tensor",
+                "return y as torch.tensor(value, dtype=torch.float32) for TASK='regression'",
+            )
+
+    def prepare(self, items: Any) -> None:
+        targets = torch.stack([as_tensor(y).float() for _, y in items])
+        self.target_mean_square = float(targets.pow(2).mean())
+        # The variance over the *whole* training set: a rung of one sample has none.
+        variance = float(targets.var(unbiased=False)) if len(items) > 1 else 0.0
+        self.target_variance = variance if variance > 0 else max(self.target_mean_square, 1e-12)
+
+    def collate(self, items: Any) -> Batch:
+        batch = super().collate(items)
+        return Batch(batch.inputs, batch.targets.float())
+
+    def default_loss(self, outputs: Tensor, batch: Batch) -> Tensor:
+        return F.mse_loss(outputs, batch.targets)
+
+    def score(self, outputs: Tensor, batch: Batch) -> dict[str, float]:
+        truth = batch.targets.float()
+        predicted = outputs.reshape(truth.shape) if outputs.numel() == truth.numel() else outputs
+        predicted = predicted.expand_as(truth) if predicted.shape != truth.shape else predicted
+        return {
+            "sse": (predicted - truth).pow(2).sum().item(),
+            "sum_y": truth.sum().item(),
+            "sum_y2": truth.pow(2).sum().item(),
+            "count": truth.numel(),
+        }
+
+    def summarize(self, counts: dict[str, float]) -> dict[str, float]:
+        n = max(counts["count"], 1)
+        total = counts["sum_y2"] - counts["sum_y"] ** 2 / n
+        r2 = 1 - counts["sse"] / total if total > 1e-12 else float(counts["sse"] < 1e-12)
+        return {"r2": r2, "mse": counts["sse"] / n}
+
+    def memorized(self, loss: float, metrics: dict[str, float]) -> bool:
+        return metrics["mse"] < self.relative_threshold * self.target_variance
+
+    def untrained_loss(self, outputs: Tensor, batch: Batch) -> float | None:
+        # An untrained net outputs values near zero, so its MSE is about E[y^2].
+        return self.target_mean_square

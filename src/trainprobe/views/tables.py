@@ -1,0 +1,52 @@
+"""Terminal tables. Functions build rich renderables; printing is the caller's job."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.table import Table
+from rich.text import Text
+
+
+def ladder_table(report: dict[str, Any], stop_reasons: list[str] | None = None) -> Table:
+    table = Table(title="Overfitting ladder", title_justify="left")
+    for header, justify in (("n", "right"), ("passed", "center"), ("steps", "right"),
+                            ("seconds", "right"), ("loss", "right"), ("metric", "left")):
+        table.add_column(header, justify=justify)  # type: ignore[arg-type]
+    if stop_reasons:
+        table.add_column("stopped because")
+    for index, rung in enumerate(report["ladder"]):
+        metric = rung["metric"]
+        value = "—" if metric["value"] is None else f"{metric['value']:.4g}"
+        loss = "—" if rung["final_loss"] is None else f"{rung['final_loss']:.4g}"
+        passed = Text("yes", style="green") if rung["passed"] else Text("no", style="bold red")
+        row = [str(rung["n"]), passed, str(rung["steps"]), f"{rung['seconds']:.2f}", loss,
+               f"{metric['name']} {value}"]
+        if stop_reasons:
+            row.append(stop_reasons[index])
+        table.add_row(*row)
+    return table
+
+
+def verdict_line(report: dict[str, Any], name: str) -> Text:
+    if report["verdict"] == "pass":
+        sizes = [r["n"] for r in report["ladder"]]
+        return Text.assemble(("PASS", "bold green"),
+                             f"  {name}: memorized every rung ({', '.join(map(str, sizes))})")
+    return Text.assemble(("FAIL", "bold red"),
+                         f"  {name}: cannot memorize {report['breaking_point']} sample(s)")
+
+
+def diagnoses_table(diagnoses: list[dict[str, Any]], limit: int = 5) -> Table:
+    table = Table(title="Diagnoses (most likely root cause first)", title_justify="left",
+                  show_lines=True)
+    table.add_column("code", style="bold")
+    table.add_column("severity")
+    table.add_column("where")
+    table.add_column("evidence and fix", overflow="fold")
+    colours = {"error": "red", "warning": "yellow", "info": "cyan"}
+    for finding in diagnoses[:limit]:
+        severity = Text(finding["severity"], style=colours.get(finding["severity"], ""))
+        body = f"{finding['message']}\n[bold]fix:[/] {finding['fix']}"
+        table.add_row(finding["code"], severity, finding.get("where") or "—", body)
+    return table
