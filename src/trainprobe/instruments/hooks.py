@@ -1,0 +1,91 @@
+"""Forward hooks as objects: each owns one handle, is a context manager, and removal is
+idempotent, so a hook can never outlive the measurement that added it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from torch import Tensor, nn
+
+HookFn = Callable[[nn.Module, tuple[Any, ...], Any], None]
+
+
+class Hook:
+    """A forward hook on one module. `Hook(module, fn)` registers; `.remove()` (or leaving
+    the `with` block) unregisters, any number of times."""
+
+    def __init__(self, module: nn.Module, fn: HookFn):
+        self.module = module
+        self._handle: Any = module.register_forward_hook(fn)
+
+    def remove(self) -> None:
+        if self._handle is not None:
+            self._handle.remove()
+            self._handle = None
+
+    @property
+    def active(self) -> bool:
+        return self._handle is not None
+
+    def __enter__(self) -> Hook:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.remove()
+
+
+class Hooks:
+    """Several hooks removed together."""
+
+    def __init__(self, hooks: Iterable[Hook]):
+        self.hooks = list(hooks)
+
+    def remove(self) -> None:
+        for hook in self.hooks:
+            hook.remove()
+
+    def __enter__(self) -> Hooks:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.remove()
+
+
+@contextmanager
+def hooked(modules: dict[str, nn.Module], make_fn: Callable[[str], HookFn]) -> Iterator[Hooks]:
+    """`with hooked({name: module}, lambda name: fn) as hooks:` registers one hook per
+    module and removes them all in `finally`, even if the forward pass raises."""
+    hooks = Hooks(Hook(module, make_fn(name)) for name, module in modules.items())
+    try:
+        yield hooks
+    finally:
+        hooks.remove()
+
+
+def first_tensor(output: Any) -> Tensor | None:
+    """The tensor a module produced (the first one, for modules returning tuples)."""
+    if isinstance(output, Tensor):
+        return output
+    if isinstance(output, (tuple, list)):
+        return next((o for o in output if isinstance(o, Tensor)), None)
+    return None
+
+
+ACTIVATIONS = (nn.ReLU, nn.LeakyReLU, nn.ReLU6, nn.ELU, nn.GELU, nn.SiLU, nn.Tanh, nn.Sigmoid,
+               nn.Softplus, nn.Mish, nn.Hardtanh, nn.PReLU)
+
+
+def activation_modules(model: nn.Module) -> dict[str, nn.Module]:
+    """Named activation layers, the places where units can die or saturate."""
+    return {name: m for name, m in model.named_modules() if isinstance(m, ACTIVATIONS)}
+
+
+def parameter_layers(model: nn.Module) -> dict[str, list[tuple[str, nn.Parameter]]]:
+    """Parameters grouped by the module that owns them ("layer"), in model order."""
+    layers: dict[str, list[tuple[str, nn.Parameter]]] = {}
+    for name, parameter in model.named_parameters():
+        layer = name.rsplit(".", 1)[0] if "." in name else "(root)"
+        layers.setdefault(layer, []).append((name, parameter))
+    return layers
