@@ -23,6 +23,7 @@ from .tasks import Task, make_task
 
 HINTS = ("hidden_dim", "dropout")
 ITEMS_CHECKED = 64  # items checked for the task's types; enough to catch a bad one early
+REFERENCE_ITEMS = 2048  # items read for dataset-level statistics (target variance)
 
 
 @dataclass
@@ -69,6 +70,7 @@ class Spec:
         check_dataset(train, "train", self.task)
         if val is not None:
             check_dataset(val, "validation", self.task)
+        self.task.prepare(sample_items(train, REFERENCE_ITEMS))
         return train, val
 
     def build_loss(self) -> Callable[..., Any] | None:
@@ -168,3 +170,9 @@ def check_dataset(dataset: Any, role: str, task: Task) -> None:
         except Exception as error:
             raise UserCodeError(f"{role}_dataset[{index}]", error) from error
         task.check_item(item, index)
+
+
+def sample_items(dataset: Any, count: int) -> list[Any]:
+    """Up to `count` items spread evenly over the dataset, read once."""
+    step = max(1, len(dataset) // count)
+    return [dataset[i] for i in range(0, len(dataset), step)[:count]]

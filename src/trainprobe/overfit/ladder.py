@@ -14,7 +14,7 @@ from torch.utils.data import Subset
 
 from ..engine import Callback, EvalResult, Trainer, make_config
 from ..engine.config import TrainConfig
-from ..errors import ConfigError, TrainprobeError, UserCodeError
+from ..errors import ConfigError, UserCodeError
 from ..spec import Spec
 from .presets import preset_for
 from .watcher import RungWatcher
@@ -63,8 +63,10 @@ def resolve_sizes(sizes: Sequence[int | str] | None, dataset_size: int, mode: Mo
         if n_samples is None:
             raise ConfigError("--mode single needs --n-samples N", "add e.g. --n-samples 20")
         sizes = [n_samples]
+    if sizes is None:  # the default ladder stops at the size of the training set
+        sizes = [n for n in DEFAULT_SIZES if n < dataset_size] + [min(dataset_size, 100)]
     resolved = []
-    for size in sizes or DEFAULT_SIZES:
+    for size in sizes:
         n = dataset_size if size == "full" else int(size)
         if n < 1:
             raise ConfigError(f"rung size {n} is not positive", "use sizes >= 1 or 'full'")
@@ -94,26 +96,41 @@ def rung_subset(train_data: Sequence[Any], n: int, seed: int) -> Subset:
 def train_rung(spec: Spec, train_data: Sequence[Any], n: int, config: TrainConfig,
                callbacks: Sequence[Callback] = (),
                model_hints: dict[str, Any] | None = None) -> RungResult:
-    """Train a fresh model on the rung; failures inside user code end the rung, not the run."""
+    """Train a fresh model on the rung.
+
+    A spec whose build functions raise is bad input (UserCodeError, exit 2), except when
+    the machine runs out of memory; a failure while training (a shape error in forward,
+    an index out of range in the loss) ends this rung and is left to the diagnosis.
+    """
     subset = rung_subset(train_data, n, config.seed)
     started = time.perf_counter()
+    torch.manual_seed(config.seed)
+    hints = {"hidden_dim": config.hidden_dim, "dropout": config.dropout, **(model_hints or {})}
+    try:
+        model = spec.build_model(**hints)
+    except UserCodeError as error:
+        if not is_out_of_memory(error.error):
+            raise
+        return failed_rung(n, config, started, None, error)
+    loss_fn = spec.build_loss()
+    augment = spec.build_augment() if config.augment else None
     trainer = None
     try:
-        torch.manual_seed(config.seed)
-        hints = {"hidden_dim": config.hidden_dim, "dropout": config.dropout, **(model_hints or {})}
-        model = spec.build_model(**hints)
-        trainer = Trainer(model, spec.task, subset, config, loss_fn=spec.build_loss(),
-                          augment=spec.build_augment() if config.augment else None,
+        trainer = Trainer(model, spec.task, subset, config, loss_fn=loss_fn, augment=augment,
                           callbacks=[RungWatcher(), *callbacks])
         trainer.fit()
         return rung_result(n, trainer, config)
-    except TrainprobeError as error:
-        if not isinstance(error, UserCodeError):
-            raise
+    except UserCodeError as error:
         return failed_rung(n, config, started, trainer, error)
     except (RuntimeError, ValueError, IndexError, TypeError, AssertionError) as error:
         wrapped = UserCodeError("training step", error, (str(spec.path),))
         return failed_rung(n, config, started, trainer, wrapped)
+
+
+def is_out_of_memory(error: BaseException) -> bool:
+    text = str(error).lower()
+    return isinstance(error, torch.OutOfMemoryError) or "out of memory" in text \
+        or "can't allocate memory" in text or "cannot allocate memory" in text
 
 
 def ensure_final_eval(trainer: Trainer) -> EvalResult:
@@ -152,12 +169,10 @@ def run_ladder(spec: Spec, sizes: Sequence[int | str] | None = None, *,
                callbacks: Sequence[Callback] = ()) -> ProbeRun:
     """Run the rungs in order; stop at the first failure unless keep_going."""
     train_data, _ = spec.build_data()
-    reference = rung_subset(train_data, min(len(train_data), 2048), seed)
-    spec.task.prepare([reference[i] for i in range(len(reference))])
     ladder = resolve_sizes(sizes, len(train_data), mode, n_samples)
+    configs = [rung_config(spec, n, mode, seed, overrides) for n in ladder]  # fail early
     results: list[RungResult] = []
-    for n in ladder:
-        config = rung_config(spec, n, mode, seed, overrides)
+    for n, config in zip(ladder, configs):
         if on_rung:
             on_rung(n, None)
         result = train_rung(spec, train_data, n, config, callbacks)

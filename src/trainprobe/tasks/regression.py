@@ -51,16 +51,15 @@ class Regression(Task):
         predicted = predicted.expand_as(truth) if predicted.shape != truth.shape else predicted
         return {
             "sse": (predicted - truth).pow(2).sum().item(),
-            "sum_y": truth.sum().item(),
-            "sum_y2": truth.pow(2).sum().item(),
             "count": truth.numel(),
         }
 
     def summarize(self, counts: dict[str, float]) -> dict[str, float]:
-        n = max(counts["count"], 1)
-        total = counts["sum_y2"] - counts["sum_y"] ** 2 / n
-        r2 = 1 - counts["sse"] / total if total > 1e-12 else float(counts["sse"] < 1e-12)
-        return {"r2": r2, "mse": counts["sse"] / n}
+        """R² = 1 - MSE / Var(y) with Var(y) of the *training set*, not of the evaluated
+        items: a rung of one or two samples has (almost) no variance of its own, which
+        would make its R² meaningless."""
+        mse = counts["sse"] / max(counts["count"], 1)
+        return {"r2": 1 - mse / self.target_variance, "mse": mse}
 
     def memorized(self, loss: float, metrics: dict[str, float]) -> bool:
         return metrics["mse"] < self.relative_threshold * self.target_variance

@@ -1,0 +1,5 @@
+"""`python -m trainprobe` = the `trainprobe` command."""
+
+from .cli import main
+
+main()

@@ -1,0 +1,44 @@
+"""Shared fixtures: paths of the test specs and a writer for throw-away specs."""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+import torch
+
+# Tiny models gain nothing from intra-op threads, and on a shared 2-core machine the
+# threads of parallel processes spin against each other (10-30x slowdowns measured).
+torch.set_num_threads(1)
+
+SPECS = Path(__file__).parent / "specs"
+DEMOS = Path(__file__).parents[1] / "src" / "trainprobe" / "demos"
+
+
+@pytest.fixture
+def write_spec(tmp_path: Path) -> Callable[[str, str], Path]:
+    """write_spec(body, name) -> path of a spec file holding the dedented body."""
+
+    def write(body: str, name: str = "spec.py") -> Path:
+        path = tmp_path / name
+        path.write_text(textwrap.dedent(body), encoding="utf-8")
+        return path
+
+    return write
+
+
+HEALTHY_HEADER = """
+import torch
+from torch import nn
+from torch.utils.data import TensorDataset
+TASK = "classification"
+def build_data():
+    g = torch.Generator().manual_seed(0)
+    return TensorDataset(torch.randn(40, 8, generator=g), torch.randint(0, 3, (40,), generator=g)), None
+"""
+HEALTHY_MODEL = """
+def build_model(hidden_dim: int = 16):
+    return nn.Sequential(nn.Linear(8, hidden_dim), nn.ReLU(), nn.Linear(hidden_dim, 3))
+"""

@@ -1,0 +1,136 @@
+"""The command line: exit statuses, one-line errors for every kind of bad input, and
+nothing half-written."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+from click.testing import CliRunner
+
+from conftest import HEALTHY_HEADER, HEALTHY_MODEL, SPECS
+from trainprobe.cli import main
+
+
+def invoke(*args: str):
+    return CliRunner().invoke(main, list(args), catch_exceptions=False)
+
+
+def one_error_line(result) -> str:
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    return lines[0]
+
+
+BAD_SPECS = {
+    "missing_build_model": ("TASK = 'classification'\ndef build_data(): pass\n",
+                            "has no function build_model()"),
+    "unknown_task": ("TASK = 'ranking'\ndef build_model(): pass\ndef build_data(): pass\n",
+                     "unknown TASK 'ranking'"),
+    "build_model_raises": (HEALTHY_HEADER + "def build_model():\n    return 1 / 0\n",
+                           "build_model() raised ZeroDivisionError"),
+    "build_model_not_module": (HEALTHY_HEADER + "def build_model():\n    return 'mlp'\n",
+                               "build_model() returned str, not a torch.nn.Module"),
+    "build_data_raises": ("TASK = 'binary'\ndef build_model(): pass\n"
+                          "def build_data():\n    raise FileNotFoundError('data.csv')\n",
+                          "build_data() raised FileNotFoundError: data.csv"),
+    "build_data_not_pair": ("TASK = 'binary'\ndef build_model(): pass\n"
+                            "def build_data():\n    return [1, 2, 3]\n",
+                            "build_data() returned list, not a pair"),
+    "empty_dataset": ("TASK = 'binary'\ndef build_model(): pass\n"
+                      "def build_data():\n    return [], None\n",
+                      "the train dataset is empty"),
+    "float_label_for_classification": (
+        "import torch\nTASK = 'classification'\ndef build_model(): pass\n"
+        "def build_data():\n    return [(torch.zeros(3), 0.5)], None\n",
+        "label is float 0.5, expected an int class index"),
+    "item_not_pair": ("import torch\nTASK = 'regression'\ndef build_model(): pass\n"
+                      "def build_data():\n    return [torch.zeros(3)], None\n",
+                      "dataset item 0 is Tensor, not a pair (x, y)"),
+    "binary_label_two": ("import torch\nTASK = 'binary'\ndef build_model(): pass\n"
+                         "def build_data():\n    return [(torch.zeros(3), 2)], None\n",
+                         "expected 0 or 1"),
+    "ctc_label_zero": ("import torch\nTASK = 'ctc'\ndef build_model(): pass\n"
+                       "def build_data():\n    return [(torch.zeros(5, 2), torch.tensor([0, 1]))], None\n",
+                       "0 is the CTC blank"),
+    "bad_config_key": (HEALTHY_HEADER + HEALTHY_MODEL + "CONFIG = {'learning_rate': 0.1}\n",
+                       "unknown key 'learning_rate'"),
+    "bad_config_value": (HEALTHY_HEADER + HEALTHY_MODEL + "CONFIG = {'lr': -1}\n",
+                         "bad value for 'lr'"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_SPECS))
+def test_bad_spec_is_one_line_and_exit_2(write_spec, tmp_path, case):
+    body, expected = BAD_SPECS[case]
+    out = tmp_path / "out"
+    result = invoke("probe", str(write_spec(body)), "--out", str(out))
+    assert result.exit_code == 2
+    line = one_error_line(result)
+    assert line.startswith("error: ") and expected in line
+    assert ";" in line  # problem; fix
+    assert not out.exists()  # nothing written
+
+
+@pytest.mark.parametrize("args, expected", [
+    (["probe", "no/such/spec.py"], "does not exist"),
+    (["probe", str(SPECS)], "is not a .py file"),
+    (["probe", str(SPECS / "tiny_classification.py"), "--sizes", "1,500"],
+     "rung size 500 is larger than the training set (200)"),
+    (["probe", str(SPECS / "tiny_classification.py"), "--mode", "single"],
+     "--mode single needs --n-samples N"),
+    (["probe", str(SPECS / "tiny_classification.py"), "--device", "cuda:7"], "device"),
+])
+def test_bad_arguments_are_one_line_and_exit_2(args, expected, tmp_path):
+    result = invoke(*args, "--out", str(tmp_path / "o"))
+    assert result.exit_code == 2
+    assert expected in one_error_line(result)
+
+
+@pytest.mark.parametrize("args", [
+    ["probe", str(SPECS / "tiny_classification.py"), "--sizes", "1,x"],
+    ["probe", str(SPECS / "tiny_classification.py"), "--mode", "bogus"],
+    ["probe", str(SPECS / "tiny_classification.py"), "--n-samples", "0"],
+    ["probe", str(SPECS / "tiny_classification.py"), "--max-seconds", "-1"],
+    ["probe"],
+])
+def test_invalid_flags_exit_2_with_usage(args):
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 2
+    assert "Error:" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_pass_and_fail_exit_statuses_and_reports(tmp_path):
+    passed = invoke("probe", str(SPECS / "tiny_classification.py"), "--sizes", "1,2",
+                    "--out", str(tmp_path / "a"), "--no-diagnose")
+    assert passed.exit_code == 0, passed.output
+    assert "PASS" in passed.stdout and "Overfitting ladder" in passed.stdout
+    failed = invoke("probe", str(SPECS / "bottleneck.py"), "--sizes", "1,5",
+                    "--out", str(tmp_path / "b"), "--json", str(tmp_path / "r.json"))
+    assert failed.exit_code == 1
+    assert "FAIL" in failed.stdout and "cannot memorize 5 sample(s)" in failed.stdout
+    report = json.loads((tmp_path / "r.json").read_text())
+    assert report["breaking_point"] == 5
+    assert (tmp_path / "b" / "report.md").exists()
+
+
+def test_real_process_prints_no_traceback_unless_debug(write_spec):
+    spec = write_spec(HEALTHY_HEADER + "def build_model():\n    return 1 / 0\n")
+    plain = subprocess.run([sys.executable, "-m", "trainprobe", "probe", str(spec)],
+                           capture_output=True, text=True)
+    assert plain.returncode == 2 and "Traceback" not in plain.stderr
+    assert plain.stderr.strip().count("\n") == 0
+    assert f"{spec}:10" in plain.stderr  # the user's own file and line
+    debug = subprocess.run([sys.executable, "-m", "trainprobe", "--debug", "probe", str(spec)],
+                           capture_output=True, text=True)
+    assert debug.returncode == 2 and "Traceback" in debug.stderr
+
+
+def test_demo_lists_examples_for_every_task():
+    result = invoke("demo", "--list")
+    assert result.exit_code == 0
+    for task in ("classification", "binary", "regression", "ctc", "lm"):
+        assert task in result.stdout
