@@ -40,7 +40,7 @@ def verdict_line(report: dict[str, Any], name: str) -> Text:
 def diagnoses_table(diagnoses: list[dict[str, Any]], limit: int = 5) -> Table:
     table = Table(title="Diagnoses (most likely root cause first)", title_justify="left",
                   show_lines=True)
-    table.add_column("code", style="bold")
+    table.add_column("code", style="bold", no_wrap=True)
     table.add_column("severity")
     table.add_column("where")
     table.add_column("evidence and fix", overflow="fold")

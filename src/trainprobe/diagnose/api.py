@@ -1,0 +1,108 @@
+"""The two entry points: diagnose_probe (after the ladder: every check, plus confirmation
+experiments when a rung failed) and diagnose_spec (before training: seconds)."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..engine.config import make_config
+from ..errors import UserCodeError
+from ..overfit.ladder import ProbeRun, rung_config, rung_subset
+from ..spec import Spec, load_spec
+from .batch_checks import batch_checks
+from .confirm import confirm
+from .context import Context
+from .data_checks import data_checks
+from .dynamics import dynamics_checks
+from .evidence import BatchEvidence, collect
+from .findings import Finding
+from .rank import rank
+from .static_checks import model_checks
+from .user_errors import error_finding
+
+DEFAULT_N = 20  # diagnose_spec's batch: large enough for broadcasting to show, small to run
+
+
+@dataclass
+class SpecDiagnosis:
+    """diagnose_spec's full result: the findings and the per-layer gradient flow."""
+
+    findings: list[dict[str, Any]]
+    gradient_flow: list[dict[str, Any]] = field(default_factory=list)
+    n: int = 0
+
+
+def diagnose_probe(run: ProbeRun) -> list[dict[str, Any]]:
+    """Findings for a finished ladder, most likely root cause first (report.json's
+    `diagnoses`). The first failed rung is diagnosed (else the largest rung)."""
+    if not run.rungs:
+        return []
+    rung = next((r for r in run.rungs if not r.passed), run.rungs[-1])
+    ctx = Context(run.spec, run.train_data, rung.n, make_config(rung.config), run.seed,
+                  rung=rung, rungs=run.rungs)
+    findings, evidence = before_training(ctx)
+    findings += guarded("dynamics", lambda: dynamics_checks(ctx, run.rungs))
+    findings += [error_finding(r.error, str(run.spec.path), r.n) for r in run.rungs if r.error]
+    guarded("confirmation", lambda: confirm(rank(findings), ctx, evidence))
+    return [f.to_dict() for f in rank(findings)]
+
+
+def diagnose_spec(spec: Spec | str | Path, n: int = DEFAULT_N, seed: int = 0) -> list[dict[str, Any]]:
+    """The before-training and one-batch checks only, on a batch from the first n items
+    of the ladder's order. Seconds, no training."""
+    return inspect_spec(spec, n, seed).findings
+
+
+def inspect_spec(spec: Spec | str | Path, n: int = DEFAULT_N, seed: int = 0) -> SpecDiagnosis:
+    spec = spec if isinstance(spec, Spec) else load_spec(spec)
+    train_data, _ = spec.build_data()
+    reference = rung_subset(train_data, min(len(train_data), 2048), seed)
+    spec.task.prepare([reference[i] for i in range(len(reference))])
+    n = max(1, min(n, len(train_data)))
+    ctx = Context(spec, train_data, n, rung_config(spec, n, "progressive", seed), seed)
+    findings, evidence = before_training(ctx)
+    return SpecDiagnosis([f.to_dict() for f in rank(findings)], gradient_flow(evidence), n)
+
+
+def before_training(ctx: Context) -> tuple[list[Finding], BatchEvidence]:
+    """Static, data and one-batch checks; an exception in user code becomes a finding."""
+    where = str(ctx.spec.path)
+    try:
+        ctx.loss_fn = ctx.spec.build_loss()
+    except UserCodeError as error:
+        return [error_finding(error, where)], BatchEvidence(error=error, stage="build_loss")
+    evidence = collect(ctx)
+    ctx.untrained_loss = evidence.untrained_loss
+    findings = [error_finding(evidence.error, where)] if evidence.error else []
+    try:
+        if evidence.model is not None:
+            findings += guarded("model", lambda: model_checks(ctx, evidence))
+        findings += guarded("data", lambda: data_checks(ctx, evidence))
+    except UserCodeError as error:
+        findings.append(error_finding(error, where))
+    findings += guarded("one-batch", lambda: batch_checks(ctx, evidence))
+    return findings, evidence
+
+
+def guarded(name: str, check: Callable[[], Any]) -> Any:
+    """Run one group of checks; a failure inside trainprobe's own rules (a model shape no
+    rule foresaw) is reported as a warning and must never cost the user the probe."""
+    try:
+        return check()
+    except (UserCodeError, KeyboardInterrupt):
+        raise
+    except Exception as error:  # noqa: BLE001 - see docstring
+        warnings.warn(f"trainprobe: the {name} checks failed ({type(error).__name__}: "
+                      f"{error}); their findings are missing", RuntimeWarning, stacklevel=2)
+        return []
+
+
+def gradient_flow(evidence: BatchEvidence) -> list[dict[str, Any]]:
+    """Per-layer gradient norms of the one-batch pass, in model order (for the chart)."""
+    return [{"layer": evidence.label(g.layer), "grad_norm": g.grad_norm, "weight_norm": g.weight_norm,
+             "relative": g.relative, "frozen": bool(g.frozen), "missing": bool(g.missing)}
+            for g in evidence.layers]

@@ -1,0 +1,223 @@
+"""Confirmation experiments: rerun the failed rung with a suspected cause fixed, and
+report whether it then memorizes. A passing rerun turns a guess into a verified fix:
+`evidence: {"confirmed_by": "...", "rung_passed": true}`.
+
+Each rerun goes through the ladder's own train_rung on a fresh model, with a small budget
+(CONFIRM_STEPS, CONFIRM_SECONDS): a fixed rung memorizes in tens of steps on the examples.
+"""
+
+from __future__ import annotations
+
+import copy
+import inspect
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..engine.config import merged
+from ..errors import TrainprobeError
+from ..overfit.ladder import RungResult, train_rung
+from ..overfit.presets import preset_for
+from ..spec import Spec
+from . import fixes
+from .context import Context
+from .data_checks import flat_inputs
+from .evidence import BatchEvidence
+from .findings import (
+    BAD_INIT,
+    CAPACITY,
+    DEAD_UNITS,
+    INPUT_SCALE,
+    LR_TOO_HIGH,
+    LR_TOO_LOW,
+    NO_GRADIENT,
+    OUTPUT_ACTIVATION_MISMATCH,
+    REGULARIZATION,
+    TARGET_SCALE,
+    TARGET_SHAPE_MISMATCH,
+    Finding,
+)
+from .rank import EXPLAINS
+
+CONFIRM_STEPS = 500
+CONFIRM_SECONDS = 6.0
+MAX_EXPERIMENTS = 2
+
+
+@dataclass
+class Experiment:
+    label: str  # what was changed, for "confirmed_by"
+    spec: Spec
+    data: Sequence[Any] | None = None
+    overrides: dict[str, Any] = field(default_factory=dict)
+    hints: dict[str, Any] = field(default_factory=dict)
+    targets_scaled: bool = False
+
+
+def confirm(findings: list[Finding], ctx: Context, ev: BatchEvidence,
+            limit: int = MAX_EXPERIMENTS) -> int:
+    """Run up to `limit` experiments for the findings that have one, in the given (ranked)
+    order; stop at the first that makes the rung pass. Returns how many ran."""
+    if not ctx.failed or ctx.rung is None or ctx.rung.error is not None:
+        return 0
+    ran = 0
+    for position, finding in enumerate(findings):
+        if ran >= limit:
+            break
+        if explained_by_earlier(finding, findings[:position]):
+            continue  # its cause ranks above it: test the cause, not the symptom
+        experiment = experiment_for(finding, ctx, ev)
+        if experiment is None:
+            continue
+        ran += 1
+        try:
+            result = run_experiment(experiment, ctx)
+        except TrainprobeError:
+            continue  # the fixed spec could not even be built: no evidence either way
+        record(finding, experiment, ctx, result)
+        if result.passed:
+            break
+    return ran
+
+
+def explained_by_earlier(finding: Finding, earlier: list[Finding]) -> bool:
+    return any(finding.code in EXPLAINS.get(cause.code, ()) and cause.confirmed is not False
+               for cause in earlier)
+
+
+def record(finding: Finding, experiment: Experiment, ctx: Context, result: RungResult) -> None:
+    outcome = (f"memorized in {result.steps} steps" if result.passed else
+               f"still failed ({result.stop_reason})")
+    finding.evidence["confirmed_by"] = f"rerun of rung n={ctx.n} with {experiment.label}: " \
+                                       f"{outcome}"
+    finding.evidence["rung_passed"] = bool(result.passed)
+    if result.final_loss is not None:
+        finding.evidence["rerun_final_loss"] = result.final_loss
+    if result.passed:
+        finding.severity = "error"
+        finding.message += f" (confirmed: with {experiment.label}, rung n={ctx.n} {outcome})"
+
+
+def run_experiment(experiment: Experiment, ctx: Context) -> RungResult:
+    budget = {"max_steps": min(ctx.config.max_steps, CONFIRM_STEPS),
+              "max_seconds": min(ctx.config.max_seconds or math.inf, CONFIRM_SECONDS)}
+    config = merged(ctx.config, {**budget, **experiment.overrides}, "confirmation")
+    task = experiment.spec.task
+    saved = copy.copy(task.__dict__)
+    data = experiment.data if experiment.data is not None else ctx.train_data
+    try:
+        if experiment.targets_scaled:
+            task.prepare(fixes_sample(data, ctx))
+        return train_rung(experiment.spec, data, ctx.n, config, model_hints=experiment.hints)
+    finally:
+        task.__dict__.update(saved)
+
+
+def fixes_sample(data: Sequence[Any], ctx: Context) -> list[Any]:
+    return [data[i] for i in range(min(len(data), 2048))]
+
+
+def experiment_for(finding: Finding, ctx: Context, ev: BatchEvidence) -> Experiment | None:
+    builder = BUILDERS.get(finding.code)
+    return builder(finding, ctx, ev) if builder else None
+
+
+def output_activation(finding: Finding, ctx: Context, ev: BatchEvidence) -> Experiment | None:
+    if finding.evidence.get("loss") in ("nll", "ctc_logprobs") and \
+            finding.evidence.get("output_op") != "softmax":
+        return Experiment("log_softmax added to the output",
+                          fixes.with_model_fix(ctx.spec, fixes.add_log_softmax))
+    op = finding.evidence.get("output_op")
+    if op is None:
+        return None
+    if op == "softmax" and finding.evidence.get("loss") in ("nll", "ctc_logprobs"):
+        fix = fixes.remove_output_activation(None, "softmax")  # log of softmax = log_softmax
+    else:
+        fix = fixes.remove_output_activation(ev.output_module, op)
+    if fix is None:
+        return None
+    return Experiment(f"the output {op} removed", fixes.with_model_fix(ctx.spec, fix))
+
+
+def preset_lr(ctx: Context) -> float:
+    return float(preset_for(ctx.n)["lr"])
+
+
+def lower_lr(finding: Finding, ctx: Context, ev: BatchEvidence) -> Experiment:
+    lr = ctx.config.lr
+    new = lr / 10 if lr / 10 <= 10 * preset_lr(ctx) else preset_lr(ctx)
+    return Experiment(f"lr {new:g} (was {lr:g})", ctx.spec, overrides={"lr": new})
+
+
+def higher_lr(finding: Finding, ctx: Context, ev: BatchEvidence) -> Experiment:
+    lr = ctx.config.lr
+    new = lr * 10 if lr * 10 >= preset_lr(ctx) / 10 else preset_lr(ctx)
+    return Experiment(f"lr {new:g} (was {lr:g})", ctx.spec, overrides={"lr": new})
+
+
+def wider(finding: Finding, ctx: Context, ev: BatchEvidence) -> Experiment | None:
+    if "hidden_dim" not in ctx.spec.accepted_hints():
+        return None
+    current = ctx.config.hidden_dim or signature_default(ctx.spec, "hidden_dim")
+    if not isinstance(current, int):
+        return None
+    return Experiment(f"hidden_dim {2 * current} (was {current})", ctx.spec,
+                      hints={"hidden_dim": 2 * current})
+
+
+def signature_default(spec: Spec, name: str) -> Any:
+    parameter = inspect.signature(spec.model_factory).parameters.get(name)
+    return None if parameter is None else parameter.default
+
+
+def no_regularization(finding: Finding, ctx: Context, ev: BatchEvidence) -> Experiment:
+    spec = fixes.with_model_fix(ctx.spec, fixes.no_dropout)
+    spec = fixes.with_loss_fix(spec, fixes.no_label_smoothing)
+    return Experiment("dropout, weight decay, label smoothing and augmentation off", spec,
+                      overrides={"dropout": 0.0, "weight_decay": 0.0, "augment": False})
+
+
+def default_init(finding: Finding, ctx: Context, ev: BatchEvidence) -> Experiment:
+    return Experiment("PyTorch's default init (reset_parameters)",
+                      fixes.with_model_fix(ctx.spec, fixes.reset_parameters))
+
+
+def unfrozen(finding: Finding, ctx: Context, ev: BatchEvidence) -> Experiment | None:
+    if finding.evidence.get("reason") != "frozen":
+        return None
+    return Experiment("every parameter trainable", fixes.with_model_fix(ctx.spec, fixes.unfreeze))
+
+
+def scaled_inputs(finding: Finding, ctx: Context, ev: BatchEvidence) -> Experiment | None:
+    values = flat_inputs(ctx.sample())
+    if values is None:
+        return None
+    return Experiment("inputs standardized per feature", ctx.spec,
+                      data=fixes.standardized_inputs(ctx.train_data, values))
+
+
+def scaled_targets(finding: Finding, ctx: Context, ev: BatchEvidence) -> Experiment | None:
+    mean, std = finding.evidence.get("target_mean"), finding.evidence.get("target_std")
+    if mean is None or not std:
+        return None
+    return Experiment("targets standardized", ctx.spec, targets_scaled=True,
+                      data=fixes.standardized_targets(ctx.train_data, mean, std))
+
+
+def reshaped_output(finding: Finding, ctx: Context, ev: BatchEvidence) -> Experiment | None:
+    if "broadcast_shape" not in finding.evidence or ev.batch is None:
+        return None
+    item_shape = tuple(ev.batch.targets.shape[1:])
+    return Experiment(f"the output reshaped to the target's shape (N, {', '.join(map(str, item_shape))})"
+                      if item_shape else "the output reshaped to the target's shape (N,)",
+                      fixes.with_model_fix(ctx.spec, fixes.match_target_shape(item_shape)))
+
+
+BUILDERS = {
+    OUTPUT_ACTIVATION_MISMATCH: output_activation, LR_TOO_HIGH: lower_lr,
+    LR_TOO_LOW: higher_lr, CAPACITY: wider, REGULARIZATION: no_regularization,
+    BAD_INIT: default_init, DEAD_UNITS: default_init, NO_GRADIENT: unfrozen,
+    INPUT_SCALE: scaled_inputs, TARGET_SCALE: scaled_targets,
+    TARGET_SHAPE_MISMATCH: reshaped_output,
+}

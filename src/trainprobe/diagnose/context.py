@@ -1,0 +1,115 @@
+"""What every check needs to know about the run under diagnosis, gathered once.
+
+A Context names the spec, the training set, the rung it looks at (the first failed rung,
+else the largest), that rung's configuration, and facts derived from the user's loss.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from torch import nn
+
+from ..engine.config import TrainConfig
+from ..overfit.ladder import RungResult, rung_subset
+from ..spec import Spec
+
+#: how many items the data checks read (the ladder's reference sample is 2048 too)
+DATA_SAMPLE = 2048
+#: items in the one-batch pass: enough for per-unit statistics, cheap for any demo model
+STATS_BATCH = 64
+
+
+@dataclass
+class Context:
+    spec: Spec
+    train_data: Sequence[Any]
+    n: int
+    config: TrainConfig
+    seed: int = 0
+    rung: RungResult | None = None  # the rung under diagnosis, None before training
+    rungs: list[RungResult] = field(default_factory=list)
+    loss_fn: Callable[..., Any] | None = None
+    untrained_loss: float | None = None  # from the one-batch pass, for the dynamics rules
+
+    @property
+    def failed(self) -> bool:
+        """True when the rung under diagnosis ran and did not memorize."""
+        return self.rung is not None and not self.rung.passed
+
+    @property
+    def task_name(self) -> str:
+        return self.spec.task.name
+
+    @property
+    def batch_size(self) -> int:
+        """Items per optimizer step on this rung."""
+        return min(self.config.batch_size, self.n)
+
+    def sample(self, limit: int = DATA_SAMPLE) -> list[Any]:
+        subset = rung_subset(self.train_data, min(limit, len(self.train_data)), self.seed)
+        return [subset[i] for i in range(len(subset))]
+
+    def hints(self) -> dict[str, Any]:
+        return {"hidden_dim": self.config.hidden_dim, "dropout": self.config.dropout}
+
+
+LOSS_CLASSES: dict[str, str] = {
+    "CrossEntropyLoss": "ce", "NLLLoss": "nll", "BCEWithLogitsLoss": "bce_logits",
+    "BCELoss": "bce", "MSELoss": "mse", "L1Loss": "mse", "SmoothL1Loss": "mse",
+    "HuberLoss": "mse", "CTCLoss": "ctc_logprobs", "KLDivLoss": "nll",
+}
+# searched in a loss function's source, most specific first
+LOSS_NAMES: tuple[tuple[str, str], ...] = (
+    ("ctc_loss", "ctc_logprobs"), ("CTCLoss", "ctc_logprobs"),
+    ("binary_cross_entropy_with_logits", "bce_logits"), ("BCEWithLogitsLoss", "bce_logits"),
+    ("binary_cross_entropy", "bce"), ("BCELoss", "bce"), ("nll_loss", "nll"),
+    ("NLLLoss", "nll"), ("cross_entropy", "ce"), ("CrossEntropyLoss", "ce"),
+    ("mse_loss", "mse"), ("MSELoss", "mse"), ("l1_loss", "mse"), ("L1Loss", "mse"),
+)
+DEFAULT_KINDS = {"classification": "ce", "lm": "ce", "binary": "bce_logits",
+                 "regression": "mse", "ctc": "ctc_any"}
+
+
+def loss_kind(loss_fn: Callable[..., Any] | None, task_name: str) -> str | None:
+    """What the loss wants from the model: 'ce' logits, 'nll' log-probabilities, 'bce'
+    probabilities, 'bce_logits', 'mse' values, 'ctc_logprobs', 'ctc_any' (the task's own
+    CTC loss applies log_softmax itself). None when a user function cannot be read."""
+    if loss_fn is None:
+        return DEFAULT_KINDS.get(task_name)
+    for module in loss_modules(loss_fn):
+        kind = LOSS_CLASSES.get(type(module).__name__)
+        if kind:
+            return kind
+    try:
+        source = inspect.getsource(loss_fn if inspect.isfunction(loss_fn) or
+                                   inspect.ismethod(loss_fn) else type(loss_fn))
+    except (OSError, TypeError):
+        return None
+    return next((kind for name, kind in LOSS_NAMES if name in source), None)
+
+
+def loss_modules(loss_fn: Callable[..., Any]) -> list[nn.Module]:
+    """The loss itself if it is a torch loss module, else torch modules it closes over."""
+    if isinstance(loss_fn, nn.Module):
+        return [loss_fn]
+    cells = getattr(loss_fn, "__closure__", None) or ()
+    found = []
+    for cell in cells:
+        try:
+            value = cell.cell_contents
+        except ValueError:
+            continue
+        if isinstance(value, nn.Module):
+            found.append(value)
+    return found
+
+
+def label_smoothing(loss_fn: Callable[..., Any] | None) -> float:
+    if loss_fn is None:
+        return 0.0
+    return max((float(getattr(m, "label_smoothing", 0.0) or 0.0) for m in loss_modules(loss_fn)),
+               default=0.0)

@@ -1,0 +1,147 @@
+"""Fixes a confirmation experiment applies without editing the user's files: a model
+transform (applied to each freshly built model), a dataset view, or a loss replacement.
+They wrap the spec's factories, so the rung trains through the ladder as usual."""
+
+from __future__ import annotations
+
+import copy
+import functools
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from typing import Any
+
+import torch
+from torch import Tensor, nn
+
+from ..spec import Spec
+
+ModelFix = Callable[[nn.Module], nn.Module]
+
+# inverses that turn a squashed output back into logits the loss can use
+INVERSES: dict[str, Callable[[Tensor], Tensor]] = {
+    "softmax": lambda p: p.clamp_min(1e-12).log(),
+    "sigmoid": lambda p: torch.logit(p, eps=1e-6),
+    "tanh": lambda t: torch.atanh(t.clamp(-1 + 1e-6, 1 - 1e-6)),
+}
+
+
+class OutputFix(nn.Module):
+    """`fn(model(x))`, keeping the model's own output_lengths() rule for CTC."""
+
+    def __init__(self, inner: nn.Module, fn: Callable[[Tensor], Tensor]):
+        super().__init__()
+        self.inner = inner
+        self.fn = fn
+        if callable(getattr(inner, "output_lengths", None)):
+            self.output_lengths = inner.output_lengths
+
+    def forward(self, x: Tensor) -> Tensor:
+        return self.fn(self.inner(x))
+
+
+def with_model_fix(spec: Spec, fix: ModelFix) -> Spec:
+    """A copy of the spec whose build_model applies `fix` to every model it builds."""
+    original = spec.model_factory
+
+    @functools.wraps(original)  # keeps the signature, so the same hints are passed
+    def build(**hints: Any) -> nn.Module:
+        return fix(original(**hints))
+
+    return replace(spec, model_factory=build)
+
+
+def with_loss_fix(spec: Spec, fix: Callable[[Any], Any]) -> Spec:
+    if spec.loss_factory is None:
+        return spec
+    factory = spec.loss_factory
+    return replace(spec, loss_factory=lambda: fix(factory()))
+
+
+def remove_output_activation(module_name: str | None, op: str) -> ModelFix | None:
+    """Replace the module that applied `op` with Identity; for a functional op, undo it
+    with its inverse. None when it cannot be undone (ReLU)."""
+    def fix(model: nn.Module) -> nn.Module:
+        if module_name and replace_module(model, module_name, nn.Identity()):
+            return model
+        return OutputFix(model, INVERSES[op])
+
+    if not module_name and op not in INVERSES:
+        return None
+    return fix
+
+
+def replace_module(model: nn.Module, name: str, new: nn.Module) -> bool:
+    parent_name, _, child = name.rpartition(".")
+    try:
+        parent = model.get_submodule(parent_name) if parent_name else model
+    except AttributeError:
+        return False
+    if not hasattr(parent, child):
+        return False
+    setattr(parent, child, new)
+    return True
+
+
+def add_log_softmax(model: nn.Module) -> nn.Module:
+    return OutputFix(model, lambda out: out.log_softmax(-1))
+
+
+def match_target_shape(item_shape: tuple[int, ...]) -> ModelFix:
+    def fix(model: nn.Module) -> nn.Module:
+        return OutputFix(model, lambda out: out.reshape(out.shape[0], *item_shape))
+    return fix
+
+
+def reset_parameters(model: nn.Module) -> nn.Module:
+    """PyTorch's default init for every layer that has one."""
+    for module in model.modules():
+        reset = getattr(module, "reset_parameters", None)
+        if callable(reset):
+            reset()
+    return model
+
+
+def unfreeze(model: nn.Module) -> nn.Module:
+    for parameter in model.parameters():
+        parameter.requires_grad_(True)
+    return model
+
+
+def no_dropout(model: nn.Module) -> nn.Module:
+    for module in model.modules():
+        if isinstance(module, nn.modules.dropout._DropoutNd):
+            module.p = 0.0
+    return model
+
+
+def no_label_smoothing(loss: Any) -> Any:
+    if hasattr(loss, "label_smoothing"):
+        loss = copy.copy(loss)
+        loss.label_smoothing = 0.0
+    return loss
+
+
+class Mapped(torch.utils.data.Dataset):
+    """A dataset view with inputs and/or targets transformed item by item."""
+
+    def __init__(self, data: Sequence[Any], x_fn: Callable[[Tensor], Tensor] | None = None,
+                 y_fn: Callable[[Any], Any] | None = None):
+        self.data, self.x_fn, self.y_fn = data, x_fn, y_fn
+
+    def __len__(self) -> int:
+        return len(self.data)
+
+    def __getitem__(self, index: int) -> tuple[Any, Any]:
+        x, y = self.data[index]
+        return (self.x_fn(x) if self.x_fn else x, self.y_fn(y) if self.y_fn else y)
+
+
+def standardized_inputs(data: Sequence[Any], values: Tensor) -> Mapped:
+    """Inputs standardized per feature (last dim) with the statistics of `values`."""
+    mean = values.mean(0)
+    std = values.std(0, unbiased=False).clamp_min(1e-8)
+    return Mapped(data, x_fn=lambda x: (x - mean) / std)
+
+
+def standardized_targets(data: Sequence[Any], mean: float, std: float) -> Mapped:
+    return Mapped(data, y_fn=lambda y: (y - mean) / std)

@@ -1,0 +1,114 @@
+"""Order findings most likely root cause first, one finding per code.
+
+Base order: a cause confirmed by a passing rerun first; then severity (error, warning,
+info); then weight, which each rule sets higher for causes than for symptoms; a cause
+whose rerun still failed loses half its weight.
+
+Then causes go before the symptoms they explain (EXPLAINS): zero init makes every ReLU
+unit dead and the outputs uniform, so when BAD_INIT and DEAD_UNITS are both present,
+BAD_INIT takes the better of the two places and DEAD_UNITS follows it.
+"""
+
+from __future__ import annotations
+
+from .findings import (
+    BAD_INIT,
+    BATCHNORM_SMALL_BATCH,
+    CAPACITY,
+    CONFLICTING_LABELS,
+    CONSTANT_INPUT,
+    CTC_INFEASIBLE,
+    DATA_NOT_DETERMINISTIC,
+    DEAD_UNITS,
+    EXPLODING_GRADIENT,
+    INPUT_SCALE,
+    LABEL_OUT_OF_RANGE,
+    LOSS_TASK_MISMATCH,
+    LR_TOO_HIGH,
+    LR_TOO_LOW,
+    NO_GRADIENT,
+    NONFINITE,
+    OUTPUT_ACTIVATION_MISMATCH,
+    REGULARIZATION,
+    SATURATED_ACTIVATIONS,
+    SEVERITIES,
+    TARGET_SCALE,
+    TARGET_SHAPE_MISMATCH,
+    UNIFORM_OUTPUT,
+    USER_CODE_ERROR,
+    VANISHING_GRADIENT,
+    Finding,
+)
+
+# symptoms every training problem produces: a plateau, a slow or unstable curve
+DYNAMIC = {CAPACITY, LR_TOO_LOW, LR_TOO_HIGH, LOSS_TASK_MISMATCH, UNIFORM_OUTPUT}
+
+#: cause -> the findings it produces by itself
+EXPLAINS: dict[str, set[str]] = {
+    INPUT_SCALE: {BAD_INIT, EXPLODING_GRADIENT, DEAD_UNITS, SATURATED_ACTIVATIONS,
+                  VANISHING_GRADIENT, NONFINITE} | DYNAMIC,
+    TARGET_SCALE: {BAD_INIT, EXPLODING_GRADIENT, NONFINITE} | DYNAMIC,
+    BAD_INIT: {DEAD_UNITS, NO_GRADIENT, EXPLODING_GRADIENT, VANISHING_GRADIENT,
+               SATURATED_ACTIVATIONS} | DYNAMIC,
+    DEAD_UNITS: {NO_GRADIENT, VANISHING_GRADIENT} | DYNAMIC,
+    OUTPUT_ACTIVATION_MISMATCH: {VANISHING_GRADIENT, SATURATED_ACTIVATIONS, NONFINITE} | DYNAMIC,
+    LABEL_OUT_OF_RANGE: {USER_CODE_ERROR, NONFINITE} | DYNAMIC,
+    CTC_INFEASIBLE: {NONFINITE, USER_CODE_ERROR} | DYNAMIC,
+    TARGET_SHAPE_MISMATCH: DYNAMIC,
+    REGULARIZATION: DYNAMIC,
+    DATA_NOT_DETERMINISTIC: {CONSTANT_INPUT, CONFLICTING_LABELS, DEAD_UNITS} | DYNAMIC,
+    CONSTANT_INPUT: {DEAD_UNITS} | DYNAMIC,
+    CONFLICTING_LABELS: DYNAMIC,
+    NO_GRADIENT: {VANISHING_GRADIENT} | DYNAMIC,
+    BATCHNORM_SMALL_BATCH: {USER_CODE_ERROR} | DYNAMIC,
+    VANISHING_GRADIENT: {NO_GRADIENT} | DYNAMIC,
+    SATURATED_ACTIVATIONS: {NO_GRADIENT, VANISHING_GRADIENT} | DYNAMIC,
+    EXPLODING_GRADIENT: {NONFINITE, LR_TOO_HIGH},
+    NONFINITE: {LOSS_TASK_MISMATCH, UNIFORM_OUTPUT, CAPACITY},
+    LR_TOO_HIGH: {NONFINITE, DEAD_UNITS, CAPACITY, LOSS_TASK_MISMATCH},
+    UNIFORM_OUTPUT: {CAPACITY},
+    LR_TOO_LOW: {UNIFORM_OUTPUT, CAPACITY},
+}
+
+
+def rank(findings: list[Finding]) -> list[Finding]:
+    unique = dedupe(sorted(findings, key=base_key))
+    live = [f for f in unique if f.confirmed is not False]  # refuted causes explain nothing
+    explained = {id(s) for c in live for s in unique if s is not c and s.code in
+                 EXPLAINS.get(c.code, ()) and not (c.code in EXPLAINS.get(s.code, ())
+                                                    and base_key(s) < base_key(c))}
+
+    def lifted(finding: Finding, seen: frozenset[int]) -> tuple:
+        best = base_key(finding)
+        if finding.confirmed is False:
+            return best
+        for symptom in unique:
+            if symptom.confirmed and not finding.confirmed:
+                continue  # never lift an unconfirmed cause above a confirmed one
+            if id(symptom) not in seen and symptom.code in EXPLAINS.get(finding.code, ()):
+                best = min(best, lifted(symptom, seen | {id(symptom)}))
+        return best
+
+    return sorted(unique, key=lambda f: (lifted(f, frozenset({id(f)})), id(f) in explained,
+                                         base_key(f)))
+
+
+def base_key(finding: Finding) -> tuple:
+    confirmed = finding.confirmed
+    weight = finding.weight * (0.5 if confirmed is False else 1.0)
+    return (0 if confirmed else 1, SEVERITIES.index(finding.severity), -weight)
+
+
+def dedupe(findings: list[Finding]) -> list[Finding]:
+    """Keep the best-placed finding per code (input is sorted); the places of the others
+    go into its evidence as `also_at`."""
+    kept: dict[str, Finding] = {}
+    for finding in findings:
+        first = kept.get(finding.code)
+        if first is None:
+            kept[finding.code] = finding
+        elif finding.where and finding.where != first.where:
+            also = first.evidence.setdefault("also_at", [])
+            if finding.where not in also:
+                also.append(finding.where)
+    return list(kept.values())

@@ -1,0 +1,34 @@
+"""Healthy control: an MLP on scikit-learn's diabetes set, features and target standardized."""
+
+import torch
+from sklearn.datasets import load_diabetes
+from torch import nn
+from torch.utils.data import TensorDataset
+
+TASK = "regression"
+EXPECTED = None
+FAULT = "none: healthy control"
+
+
+def build_data():
+    data = load_diabetes()
+    x = torch.tensor(data.data, dtype=torch.float32)
+    x = (x - x.mean(0)) / x.std(0)
+    y = torch.tensor(data.target, dtype=torch.float32)
+    y = (y - y.mean()) / y.std()
+    return TensorDataset(x[:300], y[:300]), TensorDataset(x[300:], y[300:])
+
+
+class Regressor(nn.Module):
+    def __init__(self, hidden_dim: int):
+        super().__init__()
+        self.net = nn.Sequential(nn.Linear(10, hidden_dim), nn.ReLU(),
+                                 nn.Linear(hidden_dim, hidden_dim), nn.ReLU(),
+                                 nn.Linear(hidden_dim, 1))
+
+    def forward(self, x):  # (N, 10) -> (N,), the shape of the targets
+        return self.net(x).squeeze(-1)
+
+
+def build_model(hidden_dim: int = 32):
+    return Regressor(hidden_dim)
