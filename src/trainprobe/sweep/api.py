@@ -1,0 +1,96 @@
+"""lr-sweep and grid as library calls (the CLI is a thin front over these)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from ..engine import Callback
+from ..overfit.ladder import run_ladder
+from ..spec import Spec, load_spec
+from .grid import GridResult, run_grid
+from .grid_file import read_grid
+from .lr_sweep import DEFAULT_LRS, DEFAULT_STEPS, SweepResult, SweepRun, run_lr_sweep
+from .range_test import run_range_tests
+from .report import sweep_report, write_grid_files, write_sweep_files
+from .rung import choose_rung, prepare_task
+
+Method = Literal["sweep", "range", "both"]
+
+
+@dataclass
+class LRSweepOutcome:
+    report: dict[str, Any]  # schema trainprobe.lr_sweep/1
+    sweep: SweepResult | None
+    ranges: dict[str, Any] | None
+    files: list[Path]
+
+    @property
+    def chosen(self) -> float | None:
+        return self.report["chosen_lr"]
+
+    @property
+    def ok(self) -> bool:
+        """A rate was chosen and (when checked) the probe's rung memorized with it."""
+        verify = self.report["verify"]
+        return self.chosen is not None and (verify is None or verify["passed"])
+
+
+def choose_lr(spec: str | Path | Spec, *, rung: int | None = None, method: Method = "both",
+             lrs: Sequence[float] = DEFAULT_LRS, steps: int = DEFAULT_STEPS, seeds: int = 3,
+             seed: int = 0, min_lr: float = 1e-6, max_lr: float = 1.0, range_steps: int = 100,
+             verify: bool = True, out_dir: str | Path | None = None,
+             overrides: dict[str, Any] | None = None,
+             on_run: Callable[[SweepRun], None] | None = None) -> LRSweepOutcome:
+    """Choose a learning rate for the spec at a rung; optionally check it with the probe."""
+    spec = spec if isinstance(spec, Spec) else load_spec(spec)
+    train_data, _ = spec.build_data()
+    prepare_task(spec, train_data, seed)
+    where = choose_rung(spec, train_data, rung, seed, overrides)
+    seed_list = list(range(seed, seed + seeds))
+    sweep = ranges = None
+    if method in ("sweep", "both"):
+        sweep = run_lr_sweep(spec, train_data, where.n, lrs=lrs, steps=steps, seeds=seed_list,
+                             overrides=overrides, on_run=on_run)
+    if method in ("range", "both"):
+        ranges = run_range_tests(spec, train_data, where.n, seeds=seed_list, min_lr=min_lr,
+                                 max_lr=max_lr, steps=range_steps, overrides=overrides)
+    chosen, chosen_by = (sweep.chosen, "sweep") if sweep else (ranges["suggestion"], "range")
+    checked = check_rate(spec, where.n, chosen, seed, overrides) if verify and chosen else None
+    report = sweep_report(spec_name=spec.path.name, task=spec.task.name, rung=where.n,
+                          rung_source=where.why, method=method, sweep=sweep, ranges=ranges,
+                          chosen=chosen, chosen_by=chosen_by if chosen else None,
+                          verify=checked)
+    files = write_sweep_files(Path(out_dir), report, sweep, ranges) if out_dir else []
+    return LRSweepOutcome(report, sweep, ranges, files)
+
+
+def check_rate(spec: Spec, n: int, lr: float, seed: int,
+               overrides: dict[str, Any] | None) -> dict[str, Any]:
+    """Run the probe's own rung n with the chosen rate (presets + CONFIG + lr)."""
+    run = run_ladder(spec, [n], mode="single", n_samples=n, seed=seed,
+                     overrides={**(overrides or {}), "lr": lr})
+    rung = run.rungs[0]
+    return {"lr": lr, "n": n, "passed": rung.passed, "steps": rung.steps,
+            "seconds": round(rung.seconds, 3), "final_loss": rung.final_loss,
+            "stop_reason": rung.stop_reason}
+
+
+def grid_search(spec: str | Path | Spec, grid_path: str | Path, *, rung: int | None = None,
+         storage: str | None = None, study_name: str | None = None, jobs: int = 1,
+         trials: int | None = None, seed: int = 0, out_dir: str | Path | None = None,
+         overrides: dict[str, Any] | None = None,
+         callbacks: Sequence[Callback] = ()) -> tuple[GridResult, str, list[Path]]:
+    """Run or resume a configuration grid; returns (result, rung source, files written)."""
+    spec = spec if isinstance(spec, Spec) else load_spec(spec)
+    space = read_grid(grid_path)  # bad grid files fail before any training
+    train_data, _ = spec.build_data()
+    prepare_task(spec, train_data, seed)
+    where = choose_rung(spec, train_data, rung, seed, overrides)
+    result = run_grid(spec, train_data, where.n, space, storage=storage, study_name=study_name,
+                      jobs=jobs, trials=trials, seed=seed, overrides=overrides,
+                      callbacks=callbacks)
+    files = write_grid_files(Path(out_dir), result, spec.path.name) if out_dir else []
+    return result, where.why, files
