@@ -1,0 +1,204 @@
+"""The train/validation diagnosis: five checks that each say whether they apply and why,
+in plain language, plus an overall verdict.
+
+Rules (thresholds are relative, so they hold for any loss scale):
+- underfitting: the smoothed training loss fell by less than 25% from its start and the
+  final validation loss is above 75% of that start (both poor).
+- overfitting: an onset was detected (sustained validation rise while training did not
+  rise) or the final gap (val - train) is big: above 30% of the validation loss AND above
+  10% of what training gained (train_initial - final_train). Both, because a gap of 0.05
+  is 30% of a validation loss of 0.15 but nothing next to a drop from 2.3.
+- healthy: neither of the above; the gap is small (<= 10% of the validation loss or <= 5%
+  of the training gain) or moderate.
+- validation better than training: the final validation loss is below the training loss
+  by more than 2% and more than twice the eval noise.
+- noisy single-eval dips: evals more than 4 noise sigmas (and 1%) from the trend.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from .onset import Onset
+
+UNDERFIT_IMPROVEMENT = 0.25
+BIG_GAP = 0.30  # of the validation loss
+BIG_GAP_SHARE = 0.10  # of the training gain
+SMALL_GAP = 0.10
+SMALL_GAP_SHARE = 0.05
+
+
+@dataclass
+class Check:
+    code: str
+    applies: bool
+    title: str
+    text: str
+    evidence: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def fmt(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.4g}"
+
+
+def pct(value: float | None) -> str:
+    return "n/a" if value is None else f"{100 * value:.0f}%"
+
+
+def diagnose(onset: Onset, *, train_initial: float | None, n_evals: int,
+             dropout: float | None = None, augment: bool | None = None) -> tuple[str, list[Check]]:
+    """(verdict, checks) with verdict one of overfitting, underfitting, healthy,
+    inconclusive (fewer than 3 evals or no validation loss)."""
+    improvement = train_improvement(onset, train_initial)
+    under = underfitting(onset, train_initial, improvement)
+    share = gap_share(onset, train_initial)
+    over = overfitting(onset, share)
+    if n_evals < 3 or onset.t_val_min is None:
+        verdict = "inconclusive"
+    else:
+        verdict = "overfitting" if over.applies else "underfitting" if under.applies else "healthy"
+    checks = [under, over, healthy(onset, verdict, improvement, share),
+              val_better(onset, dropout, augment), noisy_dips(onset)]
+    return verdict, checks
+
+
+def train_improvement(onset: Onset, train_initial: float | None) -> float | None:
+    if train_initial is None or onset.final_train is None or train_initial == 0:
+        return None
+    return 1.0 - onset.final_train / train_initial
+
+
+def gap_share(onset: Onset, train_initial: float | None) -> float | None:
+    """The final gap as a fraction of what training gained: how much of the learning did
+    not carry over to validation."""
+    if train_initial is None or onset.final_gap is None or onset.final_train is None:
+        return None
+    gain = train_initial - onset.final_train
+    return onset.final_gap / gain if gain > 0 else None
+
+
+def underfitting(onset: Onset, train_initial: float | None,
+                 improvement: float | None) -> Check:
+    applies = bool(improvement is not None and onset.final_val is not None
+                   and improvement < UNDERFIT_IMPROVEMENT
+                   and onset.final_val > 0.75 * (train_initial or 0.0))
+    if improvement is None:
+        text = "Not enough data to judge how far the training loss fell."
+    elif applies:
+        text = (f"Both losses stayed poor: training loss fell only {pct(improvement)} from "
+                f"{fmt(train_initial)} to {fmt(onset.final_train)} and validation ended at "
+                f"{fmt(onset.final_val)}. The model has not fit the training data yet: train "
+                "longer, raise the learning rate or the capacity, or lower regularization "
+                "(run `trainprobe probe` first if it cannot even memorize a few samples).")
+    else:
+        text = (f"No: training loss fell {pct(improvement)} (from {fmt(train_initial)} to "
+                f"{fmt(onset.final_train)}).")
+    return Check("underfitting", applies, "Underfitting (both losses poor)", text,
+                 {"train_initial": train_initial, "train_final": onset.final_train,
+                  "val_final": onset.final_val, "train_improvement": improvement})
+
+
+def overfitting(onset: Onset, share: float | None) -> Check:
+    ratio = onset.final_gap_ratio
+    big_gap = bool(ratio is not None and ratio > BIG_GAP and share is not None
+                   and share > BIG_GAP_SHARE)
+    applies = bool(onset.detected or big_gap)
+    if onset.detected:
+        text = (f"Yes: validation loss reached its trend minimum {fmt(onset.val_min)} at step "
+                f"{onset.t_val_min} and then rose by {fmt(onset.rise)} "
+                f"(to {fmt(onset.final_val)}), above the threshold {fmt(onset.threshold)} for "
+                f"{onset.evals_above} evals, while training loss kept falling to "
+                f"{fmt(onset.final_train)}. Overfitting begins at step {onset.onset_step}; "
+                "training past it memorizes the training set. Use the best checkpoint, stop "
+                "earlier, or add regularization (dropout, weight decay, augmentation, data).")
+    elif big_gap:
+        text = (f"Yes: the final gap is large ({fmt(onset.final_gap)}, {pct(ratio)} of the "
+                "validation loss, {pct(share)} of what training gained) even though validation "
+                "has not clearly turned upward yet. "
+                "Add regularization or data before training longer.")
+    elif onset.t_val_min is not None and onset.rise and onset.rise > 0:
+        text = (f"No sustained rise: validation is {fmt(onset.rise)} above its minimum, "
+                f"within the threshold {fmt(onset.threshold)} or not for {3} evals in a row.")
+    else:
+        text = "No: validation loss was still at or near its lowest at the end."
+    return Check("overfitting", applies, "Overfitting (large or growing gap)", text,
+                 {"onset_step": onset.onset_step, "t_val_min": onset.t_val_min,
+                  "val_min": onset.val_min, "rise": onset.rise, "threshold": onset.threshold,
+                  "final_gap": onset.final_gap, "final_gap_ratio": ratio, "gap_share": share})
+
+
+def healthy(onset: Onset, verdict: str, improvement: float | None,
+            share: float | None) -> Check:
+    applies = verdict == "healthy"
+    ratio = onset.final_gap_ratio
+    small = (ratio is not None and abs(ratio) <= SMALL_GAP) or \
+        (share is not None and abs(share) <= SMALL_GAP_SHARE)
+    size = "small" if small else "moderate"
+    if applies:
+        text = (f"Yes: training loss fell {pct(improvement)}, validation followed it down to "
+                f"{fmt(onset.final_val)}, and the gap is {size} ({pct(ratio)} of the "
+                "validation loss). More steps may still help; no sign of overfitting yet.")
+    else:
+        text = f"No: the verdict is {verdict}."
+    return Check("healthy", applies, "Healthy (both good, small gap)", text,
+                 {"final_gap_ratio": ratio, "gap_share": share, "gap_size": size})
+
+
+def val_better(onset: Onset, dropout: float | None, augment: bool | None) -> Check:
+    if onset.final_val is None or onset.final_train is None:
+        return Check("val_better_than_train", False, "Validation better than training",
+                     "Not enough data.")
+    margin = max(0.02 * abs(onset.final_train), 2.0 * onset.noise)
+    applies = onset.final_val < onset.final_train - margin
+    causes = []
+    if dropout:
+        causes.append(f"dropout ({dropout}) is active while training and off at evaluation")
+    if augment:
+        causes.append("training items are augmented (harder) while validation items are not")
+    if not causes:
+        causes.append("dropout or augmentation, if the model or data pipeline use them, "
+                      "make training harder than evaluation")
+    causes.append("the training loss is an average over the steps before each eval, while "
+                  "the model improved; validation measures the model at the end of them")
+    if applies:
+        text = (f"Yes: validation ({fmt(onset.final_val)}) is below training "
+                f"({fmt(onset.final_train)}). This is normal, not a leak, when: "
+                + "; ".join(causes) + ". If none of these apply, check that validation "
+                "items are not also in the training set and that it is not an easier split.")
+    else:
+        text = "No: validation loss is not below the training loss."
+    return Check("val_better_than_train", applies, "Validation better than training", text,
+                 {"val_final": onset.final_val, "train_final": onset.final_train,
+                  "margin": margin, "dropout": dropout, "augment": augment})
+
+
+def noisy_dips(onset: Onset) -> Check:
+    dips = [a for a in onset.anomalies if a["kind"] == "dip"]
+    spikes = [a for a in onset.anomalies if a["kind"] == "spike"]
+    if not onset.anomalies:
+        text = (f"No: every eval lies within {fmt(4 * onset.noise)} of the trend "
+                f"(noise sigma {fmt(onset.noise)}).")
+        return Check("noisy_dips", False, "Noisy single-eval dips", text,
+                     {"noise": onset.noise, "anomalies": []})
+    parts = []
+    if not dips:
+        parts.append("no eval fell below the trend")
+    if dips:
+        steps = ", ".join(str(a["step"]) for a in dips[:8])
+        parts.append(f"{len(dips)} eval(s) fell well below the trend (steps {steps}) and the "
+                     "next evals came back up: an anomaly, not a trend")
+    if spikes:
+        steps = ", ".join(str(a["step"]) for a in spikes[:8])
+        parts.append(f"{len(spikes)} eval(s) jumped above the trend (steps {steps})")
+    text = ("Yes: " if dips else "No: ") + "; ".join(parts) + "."
+    if onset.raw_val_min_step is not None and onset.raw_val_min_step in {a["step"] for a in dips}:
+        text += (f" The raw minimum ({fmt(onset.raw_val_min)} at step "
+                 f"{onset.raw_val_min_step}) is one of these dips; the trend minimum is at step "
+                 f"{onset.t_val_min}. A checkpoint chosen on the dip is lucky, not better: "
+                 "judge on the trend, or evaluate on more validation data.")
+    return Check("noisy_dips", bool(dips), "Noisy single-eval dips", text,
+                 {"noise": onset.noise, "anomalies": onset.anomalies})

@@ -1,0 +1,50 @@
+"""analyze_run(run_dir): read the inspector log (and manifest), write summary.json and
+gap-analysis.md atomically, return the summary."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from ..errors import TrainprobeError
+from ..instruments.logfile import LOG_NAME
+from ..io import write_json, write_text
+from .records import RunLog, read_log
+from .report import gap_markdown
+from .summary import summarize
+
+
+def require_log(run_dir: str | Path) -> Path:
+    """The log path of a run directory, or a one-line error naming what is missing."""
+    run_dir = Path(run_dir)
+    log = run_dir / LOG_NAME
+    if not log.is_file():
+        raise TrainprobeError(f"{run_dir} has no {LOG_NAME}",
+                              "point at a run directory written by `trainprobe train` or by "
+                              "tp.Inspector(model, log_dir)")
+    return log
+
+
+def read_manifest(run_dir: str | Path) -> dict[str, Any]:
+    """manifest.json as a dict; {} when absent or unreadable (analysis does not need it)."""
+    path = Path(run_dir) / "manifest.json"
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def load_run(run_dir: str | Path) -> tuple[RunLog, dict[str, Any]]:
+    return read_log(require_log(run_dir)), read_manifest(run_dir)
+
+
+def analyze_run(run_dir: str | Path) -> dict[str, Any]:
+    """Analyse one run directory; writes summary.json and gap-analysis.md next to the log."""
+    run_dir = Path(run_dir)
+    run, manifest = load_run(run_dir)
+    summary = summarize(run, manifest, str(run_dir))
+    write_json(run_dir / "summary.json", summary)
+    write_text(run_dir / "gap-analysis.md", gap_markdown(summary))
+    return summary

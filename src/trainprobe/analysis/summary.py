@@ -1,0 +1,141 @@
+"""A run's records -> summary dict (schema trainprobe.summary/1). Pure: no file access."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from .diagnosis import diagnose
+from .layers import layer_health
+from .onset import overfit_onset
+from .records import RunLog
+from .smoothing import window_means
+
+SUMMARY_SCHEMA = "trainprobe.summary/1"
+LOWER_IS_BETTER = {"wer", "cer", "mse", "mae", "rmse", "perplexity", "loss", "error"}
+
+
+def clean(value: Any) -> Any:
+    """JSON-safe copy: floats to 4 significant digits, NaN/inf to None, numpy to Python."""
+    if isinstance(value, dict):
+        return {str(k): clean(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [clean(v) for v in value]
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        number = float(value)
+        return float(f"{number:.4g}") if math.isfinite(number) else None
+    return value
+
+
+def best_checkpoint_step(run: RunLog, manifest: dict[str, Any]) -> tuple[int | None, Any]:
+    best = manifest.get("best_checkpoint") or {}
+    if isinstance(best, dict) and best.get("step") is not None:
+        return int(best["step"]), best.get("path")
+    marked = [e for e in run.events if e.get("event") == "best"]
+    if marked:
+        return int(marked[-1]["step"]), marked[-1].get("path")
+    return None, None
+
+
+def train_at_evals(run: RunLog) -> np.ndarray:
+    return window_means(run.train.steps, run.train.get("loss"), run.evals.steps)
+
+
+def train_initial(run: RunLog) -> float | None:
+    losses = run.train.get("loss")
+    finite = losses[np.isfinite(losses)][:10]
+    return float(finite.mean()) if finite.size else None
+
+
+def metric_summary(run: RunLog) -> dict[str, Any] | None:
+    values = run.evals.get("val_metric")
+    if not np.isfinite(values).any():
+        return None
+    name = run.metric_name or "metric"
+    higher = name.lower() not in LOWER_IS_BETTER
+    index = int(np.nanargmax(values) if higher else np.nanargmin(values))
+    return {"name": name, "higher_is_better": higher, "best": float(values[index]),
+            "best_step": int(run.evals.steps[index]),
+            "final": float(values[np.isfinite(values)][-1])}
+
+
+def lr_summary(run: RunLog, config: dict[str, Any]) -> dict[str, Any]:
+    schedule = config.get("schedule")
+    max_steps = config.get("max_steps")
+    horizon = config.get("schedule_steps") or max_steps
+    differs = bool(schedule == "cosine" and horizon and max_steps and horizon != max_steps)
+    note = None
+    if differs:
+        note = (f"The cosine schedule decays over T={horizon} steps but the run is set to "
+                f"{max_steps} steps, so the learning rate "
+                + ("never reached its floor." if horizon > max_steps else
+                   f"sat at its floor after step {horizon}."))
+    return {"schedule": schedule, "horizon": horizon, "max_steps": max_steps,
+            "warmup_steps": config.get("warmup_steps"), "steps_run": run.last_step,
+            "horizon_differs": differs, "note": note}
+
+
+def headline(verdict: str, onset: Any, best: dict[str, Any] | None) -> str:
+    if verdict == "overfitting" and onset.detected:
+        text = (f"Overfitting begins at step {onset.onset_step}: validation loss bottomed at "
+                f"{onset.val_min:.4g} and rose to {onset.final_val:.4g} while training loss fell "
+                f"to {onset.final_train:.4g}.")
+    elif verdict == "overfitting":
+        text = f"Overfitting: a large train/val gap ({onset.final_gap:.4g})."
+    elif verdict == "underfitting":
+        text = "Underfitting: both losses stayed poor."
+    elif verdict == "healthy":
+        text = (f"Healthy: validation still near its best ({onset.val_min:.4g} at step "
+                f"{onset.t_val_min}) with a small gap.")
+    else:
+        text = "Inconclusive: too few evaluations to judge."
+    if best and best.get("step") is not None and best.get("at_val_min") is not None:
+        where = "at" if best["at_val_min"] else "away from"
+        text += f" Best checkpoint: step {best['step']}, {where} the validation minimum."
+    return text
+
+
+def summarize(run: RunLog, manifest: dict[str, Any] | None = None,
+              run_dir: str = "") -> dict[str, Any]:
+    manifest = manifest or {}
+    config = manifest.get("config") or {}
+    best_step, best_path = best_checkpoint_step(run, manifest)
+    onset = overfit_onset(run.evals.steps, train_at_evals(run), run.evals.get("val_loss"),
+                          best_step=best_step)
+    start = train_initial(run)
+    verdict, checks = diagnose(onset, train_initial=start, n_evals=len(run.evals),
+                               dropout=config.get("dropout"), augment=config.get("augment"))
+    best = None
+    if best_step is not None:
+        best = {"path": best_path, "step": best_step, "at_val_min": onset.best_at_val_min,
+                "distance_steps": onset.best_distance, "tolerance_steps": onset.tolerance_steps,
+                "excess_loss": onset.best_excess}
+    layers = layer_health(run.stats)
+    findings = [c.code for c in checks if c.applies]
+    findings += ["layer_health"] if layers["notes"] else []
+    lr = lr_summary(run, config)
+    findings += ["lr_horizon_differs"] if lr["horizon_differs"] else []
+    summary = {
+        "schema": SUMMARY_SCHEMA, "run_dir": run_dir, "verdict": verdict,
+        "headline": headline(verdict, onset, best), "steps": run.last_step,
+        "n_evals": len(run.evals), "metric_name": run.metric_name,
+        "train_initial": start, "final_train": onset.final_train, "final_val": onset.final_val,
+        "t_val_min": onset.t_val_min, "val_min": onset.val_min,
+        "raw_val_min_step": onset.raw_val_min_step, "raw_val_min": onset.raw_val_min,
+        "train_min_step": onset.train_min_step, "train_min": onset.train_min,
+        "final_gap": onset.final_gap, "final_gap_ratio": onset.final_gap_ratio,
+        "onset_detected": onset.detected, "onset_step": onset.onset_step,
+        "onset": {"rise": onset.rise, "threshold": onset.threshold,
+                  "evals_above": onset.evals_above, "noise": onset.noise,
+                  "train_still_falling": onset.train_still_falling},
+        "best_checkpoint": best, "metric": metric_summary(run),
+        "checks": {c.code: c.to_dict() for c in checks}, "findings": findings,
+        "anomalies": onset.anomalies, "lr": lr, "layers": layers,
+    }
+    return clean(summary)

@@ -1,0 +1,48 @@
+"""`trainprobe dashboard RUN_DIR` and `trainprobe compare RUN_A RUN_B ...`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from rich.text import Text
+
+from ..analysis import analyze_run, require_log
+from ..views.dashboard import write_comparison, write_dashboard
+from .common import console
+
+VERDICT_STYLES = {"overfitting": "bold red", "underfitting": "bold magenta",
+                  "healthy": "bold green", "inconclusive": "bold"}
+
+
+def verdict_text(summary: dict) -> Text:
+    verdict = summary["verdict"]
+    return Text.assemble((verdict.upper(), VERDICT_STYLES.get(verdict, "bold")),
+                         f"  {summary['headline']}")
+
+
+@click.command()
+@click.argument("run_dir", type=click.Path(path_type=Path, file_okay=False))
+def dashboard(run_dir: Path) -> None:
+    """Re-run the analysis of RUN_DIR and re-render its dashboard.html.
+
+    Writes summary.json, gap-analysis.md and dashboard.html next to inspector.log.jsonl.
+    """
+    summary = analyze_run(run_dir)
+    path = write_dashboard(run_dir, summary)
+    console.print(verdict_text(summary))
+    console.print(f"wrote {run_dir / 'gap-analysis.md'}, {run_dir / 'summary.json'}, {path}")
+
+
+@click.command()
+@click.argument("run_dirs", nargs=-1, required=True,
+                type=click.Path(path_type=Path, file_okay=False))
+@click.option("--out", type=click.Path(path_type=Path, dir_okay=False),
+              default=Path("compare.html"), show_default=True,
+              help="Where to write the comparison page.")
+def compare(run_dirs: tuple[Path, ...], out: Path) -> None:
+    """Overlay several runs (losses, LR, metric, gradient norm) in one HTML page."""
+    for run_dir in run_dirs:
+        require_log(run_dir)  # name the bad directory before doing any work
+    path = write_comparison(list(run_dirs), out)
+    console.print(f"wrote {path} ({len(run_dirs)} runs)")

@@ -1,0 +1,138 @@
+"""The inspector's JSON-lines file: compact numbers, buffered appends, and a reader that
+survives a killed writer.
+
+Why not a plain `open(..., "a")` with `print`: a run killed by SIGKILL or a power cut must
+leave a log in which every line is complete JSON. Lines are buffered in memory and written
+in one `os.write` per flush (whole lines only), so the file never ends mid-line unless the
+kernel itself tears a write; the reader and `truncate_after` drop such a tail anyway.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+SCHEMA = "trainprobe.inspector/1"
+LOG_NAME = "inspector.log.jsonl"
+
+
+def num(value: float | None) -> str:
+    """A float as JSON text with 4 significant digits; non-finite and None become null
+    (strict JSON has no NaN; a null loss in the log means the loss was NaN or inf)."""
+    if value is None or not math.isfinite(value):
+        return "null"
+    return f"{value:.4g}"
+
+
+def round4(value: float | None) -> float | None:
+    """The same rounding as `num`, as a Python value (for dict-built records)."""
+    if value is None or not math.isfinite(value):
+        return None
+    return float(f"{value:.4g}")
+
+
+def dumps(record: dict[str, Any]) -> str:
+    """One compact JSON line for a dict record; floats rounded like `num`."""
+    clean = {key: round4(value) if isinstance(value, float) else value
+             for key, value in record.items()}
+    return json.dumps(clean, separators=(",", ":"), allow_nan=False)
+
+
+class LineWriter:
+    """Appends whole lines to a file; `flush()` writes the buffer in one system call.
+
+    The buffer is flushed automatically every `flush_lines` lines; callers flush on evals,
+    events and close so that what matters is on disk before anything else happens.
+    """
+
+    def __init__(self, path: Path, *, append: bool, flush_lines: int = 100):
+        self.path = path
+        self.flush_lines = flush_lines
+        self._buffer: list[str] = []
+        flags = os.O_WRONLY | os.O_CREAT | (os.O_APPEND if append else os.O_TRUNC)
+        self._fd: int | None = os.open(path, flags, 0o644)
+
+    def write(self, line: str) -> None:
+        self._buffer.append(line)
+        if len(self._buffer) >= self.flush_lines:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self._buffer or self._fd is None:
+            return
+        data = ("\n".join(self._buffer) + "\n").encode("utf-8")
+        self._buffer.clear()
+        view = memoryview(data)
+        while view:  # a regular file takes it all at once; loop for the odd short write
+            written = os.write(self._fd, view)
+            view = view[written:]
+
+    def close(self) -> None:
+        if self._fd is None:
+            return
+        try:
+            self.flush()
+        finally:
+            os.close(self._fd)
+            self._fd = None
+
+    @property
+    def closed(self) -> bool:
+        return self._fd is None
+
+
+def iter_lines(path: str | Path) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(line, record) pairs of a log, skipping a torn last line (a writer killed
+    mid-write) and blank lines. A damaged line in the middle is skipped too: one bad line
+    never hides a run."""
+    with open(path, encoding="utf-8") as handle:
+        for line in handle:
+            line = line.strip()
+            if not line:
+                continue
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError:
+                continue
+            if isinstance(record, dict):
+                yield line, record
+
+
+def iter_records(path: str | Path) -> Iterator[dict[str, Any]]:
+    """The records of a log (see `iter_lines`)."""
+    for _, record in iter_lines(path):
+        yield record
+
+
+def last_step(path: Path) -> int:
+    """The highest step of any train record in the log (0 when none)."""
+    steps = [int(r.get("step", 0)) for r in iter_records(path) if r.get("kind") == "train"]
+    return max(steps, default=0)
+
+
+def truncate_after(path: Path, step: int) -> dict[str, Any] | None:
+    """Rewrite the log keeping only records with step <= `step` (and the first meta
+    record), byte for byte, so that a run resumed from a checkpoint at `step` continues a
+    log identical to an uninterrupted one. Returns the meta record, or None."""
+    kept: list[str] = []
+    meta = None
+    for line, record in iter_lines(path):
+        if record.get("kind") == "meta":
+            if meta is None:
+                meta = record
+                kept.append(line)
+        elif int(record.get("step", 0)) <= step:
+            kept.append(line)
+    tmp = path.with_name(f".{path.name}.resume.tmp")
+    tmp.write_text("".join(line + "\n" for line in kept), encoding="utf-8")
+    os.replace(tmp, path)
+    return meta
+
+
+def write_lines(path: Path, lines: Iterable[str]) -> None:
+    """Write a whole log at once (tests, synthetic runs)."""
+    path.write_text("".join(line + "\n" for line in lines), encoding="utf-8")

@@ -1,0 +1,123 @@
+"""The dashboard's HTML: one self-contained page (plotly.js inlined, no CDN, no fonts or
+images fetched), so it opens from disk on a machine without network."""
+
+from __future__ import annotations
+
+import html
+import json
+from typing import Any
+
+from plotly.offline import get_plotlyjs
+
+from .dashboard_panels import Panel
+
+VERDICT_COLOURS = {"overfitting": "#d62728", "underfitting": "#9467bd", "healthy": "#2ca02c",
+                   "inconclusive": "#7f7f7f"}
+
+CSS = """
+body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:0;background:#f6f7f9;color:#222}
+header{background:#fff;padding:16px 24px;border-bottom:1px solid #ddd}
+h1{font-size:20px;margin:0 0 6px 0}
+.badge{display:inline-block;color:#fff;border-radius:4px;padding:2px 10px;font-size:14px;margin-right:8px;vertical-align:middle}
+.headline{font-size:15px;margin:6px 0 10px 0}
+.numbers{display:flex;flex-wrap:wrap;gap:8px;margin:8px 0}
+.num{background:#f0f2f5;border-radius:4px;padding:6px 10px;min-width:110px}
+.num b{display:block;font-size:16px}
+.num span{font-size:11px;color:#555}
+.findings{font-size:13px;margin:8px 0 0 0;padding-left:18px}
+.findings li{margin:3px 0}
+main{display:grid;grid-template-columns:repeat(auto-fit,minmax(560px,1fr));gap:12px;padding:12px}
+.panel{background:#fff;border:1px solid #ddd;border-radius:6px;padding:4px;min-height:120px}
+.missing{color:#777;font-size:13px;padding:16px}
+table.runs{border-collapse:collapse;font-size:13px;margin-top:8px}
+table.runs td,table.runs th{border:1px solid #ddd;padding:4px 8px;text-align:right}
+table.runs th:first-child,table.runs td:first-child{text-align:left}
+footer{font-size:11px;color:#777;padding:8px 24px 16px}
+"""
+
+
+def esc(value: Any) -> str:
+    return html.escape("" if value is None else str(value))
+
+
+def number_cards(items: list[tuple[str, Any]]) -> str:
+    cards = []
+    for label, value in items:
+        text = f"{value:.4g}" if isinstance(value, float) else ("—" if value is None else value)
+        cards.append(f'<div class="num"><b>{esc(text)}</b><span>{esc(label)}</span></div>')
+    return f'<div class="numbers">{"".join(cards)}</div>'
+
+
+def bullet_list(lines: list[str]) -> str:
+    if not lines:
+        return ""
+    items = "".join(f"<li>{esc(line)}</li>" for line in lines)
+    return f'<ul class="findings">{items}</ul>'
+
+
+def panel_divs(panels: list[Panel]) -> str:
+    parts = []
+    for panel in panels:
+        if panel.figure is None:
+            parts.append(f'<section class="panel" data-panel="{esc(panel.key)}"><div '
+                         f'class="missing"><b>{esc(panel.title)}</b>: '
+                         f'{esc(panel.missing)}</div></section>')
+        else:
+            parts.append(f'<section class="panel" data-panel="{esc(panel.key)}"><div '
+                         f'id="plot-{esc(panel.key)}" class="plot"></div></section>')
+    return "\n".join(parts)
+
+
+def figures_json(panels: list[Panel]) -> str:
+    """Figures as JSON safe to place inside a <script> element."""
+    figures = {f"plot-{p.key}": p.figure for p in panels if p.figure is not None}
+    text = json.dumps(figures, separators=(",", ":"), allow_nan=False)
+    return text.replace("</", "<\\/")
+
+
+SCRIPT = """
+const started = performance.now();
+const FIGURES = JSON.parse(document.getElementById('figures').textContent);
+const CONFIG = {responsive: true, displaylogo: false};
+for (const [id, fig] of Object.entries(FIGURES)) {
+  Plotly.newPlot(id, fig.data, fig.layout, CONFIG);
+}
+window.trainprobeRenderMs = performance.now() - started;  // drawing time, for benchmarks
+"""
+
+
+def page(title: str, header: str, panels: list[Panel], footer: str = "") -> str:
+    """The whole HTML document."""
+    return (
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+        f"<title>{esc(title)}</title><style>{CSS}</style>"
+        f"<script>{get_plotlyjs()}</script></head><body>"
+        f"<header>{header}</header><main>{panel_divs(panels)}</main>"
+        f"<footer>{footer}</footer>"
+        f'<script type="application/json" id="figures">{figures_json(panels)}</script>'
+        f"<script>{SCRIPT}</script></body></html>\n"
+    )
+
+
+def run_header(name: str, summary: dict[str, Any]) -> str:
+    verdict = summary.get("verdict", "inconclusive")
+    colour = VERDICT_COLOURS.get(verdict, "#7f7f7f")
+    best = summary.get("best_checkpoint") or {}
+    metric = summary.get("metric") or {}
+    cards = [("verdict", verdict), ("steps", summary.get("steps")),
+             ("t_val_min", summary.get("t_val_min")), ("val loss at t_val_min", summary.get("val_min")),
+             ("train-loss min", summary.get("train_min")),
+             ("final gap (val-train)", summary.get("final_gap")),
+             ("overfitting onset", summary.get("onset_step") if summary.get("onset_detected")
+              else "none"),
+             ("best checkpoint step", best.get("step"))]
+    if metric:
+        cards.append((f"best {metric['name']}", metric.get("best")))
+    findings = [f"{check['title']}: {check['text']}"
+                for check in (summary.get("checks") or {}).values() if check.get("applies")]
+    lr_note = (summary.get("lr") or {}).get("note")
+    findings += [lr_note] if lr_note else []
+    findings += (summary.get("layers") or {}).get("notes") or []
+    return (f'<h1><span class="badge" style="background:{colour}">{esc(verdict)}</span>'
+            f"{esc(name)}</h1><div class=\"headline\">{esc(summary.get('headline'))}</div>"
+            f"{number_cards(cards)}{bullet_list(findings)}")

@@ -1,0 +1,128 @@
+"""dashboard.html and the comparison page, opened from disk in headless Chromium."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+from playwright.sync_api import sync_playwright
+
+from trainprobe.analysis.synthetic import write_synthetic_run
+from trainprobe.cli import main
+from trainprobe.views.dashboard import write_comparison, write_dashboard
+from trainprobe.views.dashboard_data import minmax_downsample
+
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+RUN_PANELS = {"plot-loss", "plot-lr", "plot-grad", "plot-metric", "plot-dead", "plot-act",
+              "plot-update"}
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path="/usr/bin/chromium",
+                                              args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory):
+    root = tmp_path_factory.mktemp("runs")
+    return (write_synthetic_run(root / "overfit", "overfitting", steps=8000),
+            write_synthetic_run(root / "healthy", "healthy", steps=3000, seed=1))
+
+
+def open_page(browser, path):
+    """Load a file:// page; return (page, console errors, requests leaving the file)."""
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    errors, outside = [], []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    url = path.resolve().as_uri()
+    page.on("request", lambda r: outside.append(r.url) if r.url != url else None)
+    page.goto(url)
+    page.wait_for_load_state("load")
+    return page, errors, outside
+
+
+def traces_per_plot(page) -> dict[str, int]:
+    return dict(page.eval_on_selector_all(
+        ".js-plotly-plot",
+        "els => els.map(e => [e.id, e.querySelectorAll('.scatterlayer .trace').length])"))
+
+
+def test_dashboard_renders_every_panel_offline(browser, runs, tmp_path):
+    path = write_dashboard(runs[0])
+    assert path.name == "dashboard.html"
+    text = path.read_text()
+    no_external = "<script src=" not in text and "<link " not in text  # plotly.js inlined
+    assert no_external and "Plotly.newPlot" in text
+    page, errors, outside = open_page(browser, path)
+    counts = traces_per_plot(page)
+    assert set(counts) == RUN_PANELS
+    assert all(n > 0 for n in counts.values()), counts
+    assert counts["plot-grad"] == 7  # global + 6 layers
+    assert errors == [] and outside == []
+    header = page.inner_text("header")
+    assert "overfitting" in header and "Overfitting begins at step" in header
+    # the loss panel carries the exact markers and the onset line
+    names = page.evaluate("document.getElementById('plot-loss').data.map(t => t.name)")
+    assert any(n.startswith("best checkpoint (step ") for n in names)
+    assert any(n.startswith("t_val_min (step ") for n in names)
+    shapes = page.evaluate("document.getElementById('plot-loss').layout.shapes.length")
+    assert shapes == 1
+    # long curves were downsampled for display
+    points = page.evaluate("document.getElementById('plot-loss').data[0].x.length")
+    assert points <= 1500
+    page.close()
+
+
+def test_comparison_page(browser, runs, tmp_path):
+    path = write_comparison(list(runs), tmp_path / "compare.html")
+    page, errors, outside = open_page(browser, path)
+    counts = traces_per_plot(page)
+    assert set(counts) == {"plot-loss", "plot-lr", "plot-metric", "plot-grad"}
+    assert counts["plot-loss"] == 4 and counts["plot-lr"] == 2  # two runs overlaid
+    assert errors == [] and outside == []
+    assert page.locator("table.runs tr").count() == 3
+    page.close()
+
+
+def test_missing_data_is_said_not_drawn(browser, tmp_path):
+    run_dir = tmp_path / "bare"
+    run_dir.mkdir()
+    lines = [{"kind": "meta", "schema": "trainprobe.inspector/1"}]
+    lines += [{"kind": "train", "step": s, "loss": 1.0 / s, "lr": 0.1} for s in range(1, 50)]
+    (run_dir / "inspector.log.jsonl").write_text("".join(json.dumps(x) + "\n" for x in lines))
+    page, errors, _ = open_page(browser, write_dashboard(run_dir))
+    assert set(traces_per_plot(page)) == {"plot-loss", "plot-lr"}
+    assert "no gradient norms recorded" in page.inner_text("main")
+    assert errors == []
+    page.close()
+
+
+def test_cli_dashboard_and_compare(runs, tmp_path):
+    runner = CliRunner()
+    result = runner.invoke(main, ["dashboard", str(runs[1])])
+    assert result.exit_code == 0, result.output
+    assert (runs[1] / "summary.json").exists() and (runs[1] / "gap-analysis.md").exists()
+    assert "HEALTHY" in result.output
+    out = tmp_path / "cmp.html"
+    result = runner.invoke(main, ["compare", str(runs[0]), str(runs[1]), "--out", str(out)])
+    assert result.exit_code == 0 and out.exists()
+    result = runner.invoke(main, ["dashboard", str(tmp_path / "nothing")])
+    assert result.exit_code == 2
+    result = runner.invoke(main, ["compare", str(runs[0]), str(tmp_path)])
+    assert result.exit_code == 2
+
+
+def test_minmax_downsample_keeps_spikes():
+    x = list(range(10000))
+    y = [1.0] * 10000
+    y[1234], y[8765] = 50.0, -3.0
+    xs, ys = minmax_downsample(x, y, buckets=100)
+    assert len(xs) <= 202 and 50.0 in ys and -3.0 in ys
+    assert list(xs) == sorted(xs) and xs[0] == 0 and xs[-1] == 9999
