@@ -1,0 +1,166 @@
+"""Checkpoints of a full training run: the latest state for --resume, and the best one.
+
+Layout inside the run directory:
+
+    checkpoints/last.pt  the latest complete step: every `ckpt_every` steps, at the end of
+                         the run and on an interrupt. `--resume` continues from it.
+    checkpoints/best.pt  the state at the lowest validation loss seen so far. Replaced only
+                         by a strictly lower loss: a later, worse eval never touches it.
+
+Each file is one dict (read with `torch.load(path, weights_only=True)`):
+
+    {"schema": "trainprobe.checkpoint/1", "step": int, "val_loss": float | None,
+     "config": TrainConfig.model_dump(), "trainer": Trainer.state_dict()}
+
+`trainer` holds the model, optimizer, scaler, plateau, batch position, RNG, step, losses and
+each callback's state, so a resumed run follows the uninterrupted trajectory exactly.
+Writes are atomic (temp file + rename): a kill mid-write leaves the previous file intact.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from ..engine import Callback, EvalResult, Trainer
+from ..errors import ConfigError
+from ..io import atomic_write
+
+SCHEMA = "trainprobe.checkpoint/1"
+LAST, BEST = "last.pt", "best.pt"
+EventFn = Callable[..., None]  # on_event(name, step, **fields)
+
+
+def checkpoint_dir(run_dir: str | Path) -> Path:
+    return Path(run_dir) / "checkpoints"
+
+
+def save_checkpoint(path: Path, state: dict[str, Any], step: int, config: dict[str, Any],
+                    val_loss: float | None = None) -> Path:
+    payload = {"schema": SCHEMA, "step": step, "val_loss": val_loss, "config": config,
+               "trainer": state}
+    return atomic_write(path, lambda tmp: torch.save(payload, tmp))
+
+
+def load_checkpoint(path: str | Path) -> dict[str, Any]:
+    """Read a checkpoint written by save_checkpoint (tensors and plain data only)."""
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"no checkpoint at {path}", "start a new run without --resume")
+    try:
+        payload = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as error:  # truncated file, foreign format, pickled objects
+        raise ConfigError(f"checkpoint {path} cannot be read ({type(error).__name__})",
+                          "delete it to fall back on a fresh run, or use another --out") from None
+    if not isinstance(payload, dict) or payload.get("schema") != SCHEMA:
+        raise ConfigError(f"{path} is not a trainprobe checkpoint",
+                          f"expected schema {SCHEMA!r}")
+    return payload
+
+
+class CheckpointCallback(Callback):
+    """Saves last.pt every `ckpt_every` steps and at the end, and best.pt on each new best
+    validation loss. A step counts as complete after its eval (when one is due), so the
+    plateau state and the callbacks' eval history inside the checkpoint are up to date."""
+
+    state_key = "checkpoints"
+
+    def __init__(self, run_dir: str | Path, config_dump: dict[str, Any],
+                 ckpt_every: int | None, on_event: EventFn | None = None):
+        self.dir = checkpoint_dir(run_dir)
+        self.config_dump = config_dump
+        self.ckpt_every = ckpt_every
+        self.on_event = on_event or (lambda *args, **kwargs: None)
+        self.best_val_loss: float | None = None
+        self.best_step: int | None = None
+        self.evals: list[dict[str, Any]] = []  # {"step", "val_loss", "metric", "metric_name"}
+        self.last_saved_step: int | None = None
+        self._boundary: dict[str, Any] | None = None
+
+    @property
+    def last_path(self) -> Path:
+        return self.dir / LAST
+
+    @property
+    def best_path(self) -> Path:
+        return self.dir / BEST
+
+    # --- events -------------------------------------------------------------------------
+    def before_fit(self, trainer: Trainer) -> None:
+        if trainer.step > 0:
+            self.on_event("resume", trainer.step, path=str(self.last_path))
+
+    def after_step(self, trainer: Trainer, loss: Any) -> None:
+        # what a checkpoint needs from the end of this step, kept in case an immediate
+        # interrupt lands in the middle of the next one (see boundary_state)
+        self._boundary = {"step": trainer.step, "batches": trainer.batches.state_dict(),
+                          "rng_cpu": torch.get_rng_state()}
+        if not eval_due(trainer) and self.ckpt_due(trainer.step):
+            self.save_last(trainer)
+
+    def after_eval(self, trainer: Trainer, result: EvalResult) -> None:
+        self.evals.append({"step": trainer.step, "val_loss": result.loss,
+                           "metric": result.metric, "metric_name": result.metric_name})
+        if is_better(result.loss, self.best_val_loss):
+            self.best_val_loss, self.best_step = result.loss, trainer.step
+            save_checkpoint(self.best_path, trainer.state_dict(), trainer.step,
+                            self.config_dump, result.loss)
+            self.on_event("best", trainer.step, val_loss=result.loss, path=str(self.best_path))
+        if self.ckpt_due(trainer.step):
+            self.save_last(trainer)
+
+    def after_fit(self, trainer: Trainer) -> None:
+        interrupted = trainer.stop_reason == "interrupted"
+        if self.last_saved_step != trainer.step or interrupted:
+            self.save_last(trainer, boundary_state(trainer, self._boundary))
+        if interrupted:
+            self.on_event("interrupted", trainer.step, path=str(self.last_path))
+
+    # --- saving -------------------------------------------------------------------------
+    def ckpt_due(self, step: int) -> bool:
+        return self.ckpt_every is not None and step % self.ckpt_every == 0
+
+    def save_last(self, trainer: Trainer, state: dict[str, Any] | None = None) -> None:
+        state = state if state is not None else trainer.state_dict()
+        save_checkpoint(self.last_path, state, trainer.step, self.config_dump,
+                        self.evals[-1]["val_loss"] if self.evals else None)
+        self.last_saved_step = trainer.step
+        self.on_event("checkpoint", trainer.step, path=str(self.last_path))
+
+    # --- resume -------------------------------------------------------------------------
+    def state_dict(self) -> dict[str, Any]:
+        return {"best_val_loss": self.best_val_loss, "best_step": self.best_step,
+                "evals": [dict(e) for e in self.evals]}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.best_val_loss = state["best_val_loss"]
+        self.best_step = state["best_step"]
+        self.evals = [dict(e) for e in state["evals"]]
+
+
+def is_better(loss: float, best: float | None) -> bool:
+    """Strictly lower and finite: an equal or NaN eval never replaces the best checkpoint."""
+    return math.isfinite(loss) and (best is None or loss < best)
+
+
+def eval_due(trainer: Trainer) -> bool:
+    return trainer.step % trainer.config.eval_every == 0
+
+
+def boundary_state(trainer: Trainer, boundary: dict[str, Any] | None) -> dict[str, Any]:
+    """trainer.state_dict(), with the batch position and RNG of the last completed step.
+
+    A graceful stop (first Ctrl-C, SIGTERM, early stopping, budget) ends at a step boundary
+    and changes nothing here. An immediate KeyboardInterrupt can land inside a step, after
+    its micro-batches were drawn but before the optimizer stepped; the model and optimizer
+    are then still those of the last completed step, and so must the data position be.
+    """
+    state = trainer.state_dict()
+    if boundary is not None and boundary["step"] == trainer.step:
+        state["batches"] = dict(boundary["batches"])
+        state["rng_cpu"] = boundary["rng_cpu"]
+    return state

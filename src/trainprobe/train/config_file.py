@@ -1,0 +1,54 @@
+"""config.yaml for `trainprobe train`: read with PyYAML, validated as a TrainConfig.
+
+Every problem is one ConfigError line naming the file, and the key or the line: a missing
+file, a YAML syntax error, a document that is not a mapping, an unknown key, a bad value.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ..engine import TrainConfig, make_config
+from ..errors import ConfigError
+
+
+def read_config_file(path: str | Path) -> dict[str, Any]:
+    """The raw key -> value mapping of a YAML config file (empty file = no settings)."""
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"config file {str(path)!r} does not exist",
+                          "pass the path of a YAML file, e.g. --config config.yaml")
+    try:
+        values = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as error:
+        raise ConfigError(f"{path.name}: {yaml_problem(error)}",
+                          "fix the YAML syntax (key: value, one per line)") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path.name} is not UTF-8 text", "save it as a text file") from None
+    if values is None:
+        return {}
+    if not isinstance(values, Mapping):
+        raise ConfigError(f"{path.name} holds a YAML {type(values).__name__}, not a mapping",
+                          "write one `key: value` per line, e.g. `lr: 0.001`")
+    bad_keys = [key for key in values if not isinstance(key, str)]
+    if bad_keys:
+        raise ConfigError(f"{path.name}: key {bad_keys[0]!r} is not a name",
+                          "keys are setting names such as lr or batch_size")
+    return dict(values)
+
+
+def load_config_file(path: str | Path) -> TrainConfig:
+    """A validated TrainConfig from a YAML file (defaults fill what it leaves out)."""
+    return make_config(read_config_file(path), source=Path(path).name)
+
+
+def yaml_problem(error: yaml.YAMLError) -> str:
+    """'YAML syntax error at line L, column C: problem' on one line."""
+    mark = getattr(error, "problem_mark", None)
+    problem = getattr(error, "problem", None) or str(error).splitlines()[0]
+    where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+    return f"YAML syntax error{where}: {problem}"

@@ -1,0 +1,76 @@
+"""Early stopping on the validation loss, with the best weights restored at the end.
+
+The decision is a pure method over the history of eval losses, so it can be tested on
+scripted sequences and the user sees why training stopped. Restoring reads best.pt (the
+best checkpoint on disk), so it also holds after --resume; Lightning leaves the last
+weights in place, which is the bookkeeping users most often get wrong.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from ..engine import Callback, EvalResult, StopTraining, Trainer
+from .checkpoint import load_checkpoint
+
+
+class EarlyStopping(Callback):
+    """Stop once `patience` evals in a row fail to beat the best loss by more than
+    `min_delta` (Lightning's rule: the reference best moves only on such an improvement).
+    Attach it after every other callback: its StopTraining ends the after_eval event."""
+
+    state_key = "early_stopping"
+
+    def __init__(self, patience: int, min_delta: float = 0.0, restore_best: bool = True,
+                 best_path: Path | None = None,
+                 on_event: Callable[..., None] | None = None):
+        self.patience = patience
+        self.min_delta = min_delta
+        self.restore_best = restore_best
+        self.best_path = best_path
+        self.on_event = on_event or (lambda *args, **kwargs: None)
+        self.history: list[float] = []
+        self.restored_step: int | None = None
+
+    def should_stop(self, history: Sequence[float]) -> tuple[bool, str]:
+        """(stop?, reason) after the evals in `history` (oldest first)."""
+        if not history:
+            return False, ""
+        if not math.isfinite(history[-1]):
+            return True, f"early stopping: validation loss is {history[-1]}"
+        best, waited = math.inf, 0
+        for loss in history:
+            if loss < best - self.min_delta:
+                best, waited = loss, 0
+            else:
+                waited += 1
+        if waited >= self.patience:
+            return True, (f"early stopping: no improvement over {best:.4g} (min_delta "
+                          f"{self.min_delta:g}) in the last {waited} evals")
+        return False, ""
+
+    def after_eval(self, trainer: Trainer, result: EvalResult) -> None:
+        self.history.append(result.loss)
+        stop, reason = self.should_stop(self.history)
+        if stop:
+            self.on_event("early_stop", trainer.step, reason=reason)
+            raise StopTraining(reason)
+
+    def after_fit(self, trainer: Trainer) -> None:
+        if not self.restore_best or trainer.stop_reason == "interrupted":
+            return  # an interrupted run keeps its last weights: it is meant to be resumed
+        if self.best_path is None or not self.best_path.is_file():
+            return
+        best = load_checkpoint(self.best_path)
+        trainer.model.load_state_dict(best["trainer"]["model"])
+        self.restored_step = int(best["step"])
+        self.on_event("restore_best", trainer.step, best_step=self.restored_step)
+
+    def state_dict(self) -> dict[str, Any]:
+        return {"history": list(self.history)}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.history = list(state["history"])

@@ -1,0 +1,149 @@
+"""manifest.json: what it takes to know how a run was made and to trust its numbers.
+
+Keys (schema trainprobe.manifest/1):
+    schema, status ("running" | "finished" | "interrupted"), stop_reason, steps,
+    config (the full resolved TrainConfig), seeds {seed, model_init, data_order},
+    versions {python, torch, trainprobe, platform}, device,
+    spec {path, sha256, task}, data {train_items, val_items, train_sha256, val_sha256,
+    hashed_items_train, hashed_items_val, method}, git {commit, dirty, root} | null,
+    schedule {kind, warmup_steps, horizon, max_steps, horizon_differs},
+    start_time, end_time (ISO 8601 UTC), resumes [{time, step}],
+    best_checkpoint {path, step, val_loss} | null, last_checkpoint {path, step} | null.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import platform
+import subprocess
+import sys
+from collections.abc import Sequence
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from .. import __version__
+from ..engine import TrainConfig
+from ..spec import Spec
+from ..tasks import Task
+
+SCHEMA = "trainprobe.manifest/1"
+HASH_ITEMS = 10_000  # at most this many items are hashed per dataset, evenly spaced
+HASH_CHUNK = 256  # items collated together before hashing
+
+
+def now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def new_manifest(spec: Spec, config: TrainConfig, device: str, train_data: Sequence[Any],
+                 val_data: Sequence[Any] | None) -> dict[str, Any]:
+    return {
+        "schema": SCHEMA,
+        "status": "running",
+        "stop_reason": None,
+        "steps": 0,
+        "config": config.model_dump(mode="json"),
+        "seeds": {"seed": config.seed, "model_init": config.seed, "data_order": config.seed},
+        "versions": versions(),
+        "device": device,
+        "spec": {"path": str(spec.path), "sha256": spec.file_hash(), "task": spec.task.name},
+        "data": data_hashes(spec.task, train_data, val_data),
+        "git": git_info(spec.path.parent),
+        "schedule": schedule_info(config),
+        "start_time": now(),
+        "end_time": None,
+        "resumes": [],
+        "best_checkpoint": None,
+        "last_checkpoint": None,
+    }
+
+
+def versions() -> dict[str, str]:
+    return {"python": platform.python_version(), "torch": torch.__version__,
+            "trainprobe": __version__, "platform": sys.platform}
+
+
+def schedule_info(config: TrainConfig) -> dict[str, Any]:
+    """The cosine horizon T may differ from the run's length; the report says so."""
+    return {"kind": config.schedule, "warmup_steps": config.warmup_steps,
+            "horizon": config.horizon if config.schedule == "cosine" else None,
+            "max_steps": config.max_steps,
+            "horizon_differs": config.schedule == "cosine" and config.horizon != config.max_steps}
+
+
+# --- data hash --------------------------------------------------------------------------
+def hashed_indices(length: int, limit: int = HASH_ITEMS) -> list[int]:
+    """Every index when the set is small, else `limit` evenly spaced ones (first included)."""
+    if length <= limit:
+        return list(range(length))
+    return [i * length // limit for i in range(limit)]
+
+
+def dataset_hash(task: Task, dataset: Sequence[Any]) -> tuple[str, int]:
+    """sha256 over the collated tensors (dtype, shape and bytes) of the hashed items, in
+    chunks of HASH_CHUNK, plus the dataset length. Returns (hex digest, items hashed)."""
+    digest = hashlib.sha256(f"len={len(dataset)}".encode())
+    indices = hashed_indices(len(dataset))
+    for start in range(0, len(indices), HASH_CHUNK):
+        batch = task.collate([dataset[i] for i in indices[start:start + HASH_CHUNK]])
+        for tensor in (batch.inputs, batch.targets, batch.input_lengths, batch.target_lengths):
+            if tensor is not None:
+                update_with_tensor(digest, tensor)
+    return digest.hexdigest(), len(indices)
+
+
+def update_with_tensor(digest: Any, tensor: torch.Tensor) -> None:
+    tensor = tensor.detach().cpu().contiguous()
+    digest.update(f"{tensor.dtype}{tuple(tensor.shape)}".encode())
+    digest.update(tensor.reshape(-1).view(torch.uint8).numpy().tobytes())
+
+
+def data_hashes(task: Task, train_data: Sequence[Any],
+                val_data: Sequence[Any] | None) -> dict[str, Any]:
+    train_hash, train_count = dataset_hash(task, train_data)
+    val_hash, val_count = dataset_hash(task, val_data) if val_data is not None else (None, 0)
+    return {
+        "train_items": len(train_data), "val_items": len(val_data) if val_data else 0,
+        "train_sha256": train_hash, "val_sha256": val_hash,
+        "hashed_items_train": train_count, "hashed_items_val": val_count,
+        "method": f"sha256 of the task-collated tensors (dtype, shape, bytes) of up to "
+                  f"{HASH_ITEMS} evenly spaced items, in chunks of {HASH_CHUNK}, after the length",
+    }
+
+
+# --- git ---------------------------------------------------------------------------------
+def git_info(folder: Path) -> dict[str, Any] | None:
+    """The commit of the repository holding the spec, or None (no git, not a repo)."""
+    commit = run_git(folder, "rev-parse", "HEAD")
+    if commit is None:
+        return None
+    status = run_git(folder, "status", "--porcelain", "--untracked-files=no")
+    return {"commit": commit, "dirty": bool(status) if status is not None else None,
+            "root": run_git(folder, "rev-parse", "--show-toplevel")}
+
+
+def run_git(folder: Path, *args: str) -> str | None:
+    try:
+        done = subprocess.run(["git", *args], cwd=folder, capture_output=True, text=True,
+                              timeout=10, check=False)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return done.stdout.strip() if done.returncode == 0 else None
+
+
+# --- updates during the run ---------------------------------------------------------------
+def mark_resumed(manifest: dict[str, Any], step: int) -> dict[str, Any]:
+    manifest["status"] = "running"
+    manifest["end_time"] = None
+    manifest.setdefault("resumes", []).append({"time": now(), "step": step})
+    return manifest
+
+
+def finish(manifest: dict[str, Any], *, status: str, stop_reason: str, steps: int,
+           best: dict[str, Any] | None, last: dict[str, Any] | None) -> dict[str, Any]:
+    manifest.update(status=status, stop_reason=stop_reason, steps=steps, end_time=now(),
+                    best_checkpoint=best, last_checkpoint=last)
+    return manifest

@@ -1,0 +1,286 @@
+"""`tp.train()`: one full training run in a run directory; `trainprobe train` fronts it.
+
+A run directory holds:
+    manifest.json          provenance (manifest.py)
+    inspector.log.jsonl    the inspector's per-step log
+    checkpoints/last.pt    latest complete step (--resume), checkpoints/best.pt best eval
+    summary.json, gap-analysis.md, dashboard.html   written after training
+    tensorboard/           only with `tensorboard: true`
+
+Config precedence, lowest first: TrainConfig defaults, the spec's CONFIG, the config file
+(or mapping) given, then `overrides` (CLI flags). On --resume the run's saved config is
+used; a config given again must agree with it except for the budget keys.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+from rich.progress import Progress
+from torch import nn
+
+from ..analysis import analyze_run
+from ..engine import Callback, FitResult, TrainConfig, Trainer, make_config
+from ..errors import ConfigError, UserCodeError
+from ..instruments.inspector import Inspector, InspectorCallback
+from ..io import write_json
+from ..spec import Spec, load_spec
+from ..views.dashboard import write_dashboard
+from . import manifest as manifests
+from .checkpoint import LAST, CheckpointCallback, checkpoint_dir, load_checkpoint
+from .config_file import read_config_file
+from .early_stopping import EarlyStopping
+from .signals import INTERRUPTED, GracefulStop, StopRequest, stop_on_signals
+from .tensorboard import TensorBoardCallback, summary_writer_class
+
+MANIFEST = "manifest.json"
+#: keys that may change on --resume without changing the trajectory already trained
+RESUME_MUTABLE = {"max_steps", "max_seconds", "max_epochs", "device", "tensorboard"}
+PREPARE_ITEMS = 2048  # items the task reads dataset-level facts from (e.g. target variance)
+
+
+@dataclass
+class TrainResult:
+    run_dir: Path
+    status: str  # "finished" | "interrupted"
+    stop_reason: str
+    steps: int
+    seconds: float
+    best_step: int | None
+    best_val_loss: float | None
+    best_checkpoint: Path | None
+    last_checkpoint: Path | None
+    restored_best: bool  # the returned model holds the best weights, not the last ones
+    model: nn.Module
+    losses: list[float] = field(default_factory=list)
+    evals: list[dict[str, Any]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    summary: dict[str, Any] | None = None  # analysis.analyze_run's summary.json
+    dashboard: Path | None = None
+
+    @property
+    def interrupted(self) -> bool:
+        return self.status == "interrupted"
+
+
+ConfigLike = TrainConfig | Mapping[str, Any] | str | Path | None
+
+
+def train(spec: Spec | str | Path, config: ConfigLike = None,
+          out_dir: str | Path = "runs/run", *, resume: bool = False,
+          overrides: Mapping[str, Any] | None = None, callbacks: Sequence[Callback] = (),
+          progress: Progress | None = None) -> TrainResult:
+    """Train SPEC into `out_dir` with checkpoints, early stopping, the inspector log and a
+    manifest; then write the gap analysis and the dashboard. Ctrl-C or SIGTERM end the run
+    at the next step boundary with a checkpoint (status "interrupted", resumable)."""
+    spec = spec if isinstance(spec, Spec) else load_spec(spec)
+    run_dir = Path(out_dir)
+    saved = prepare_run_dir(run_dir, resume)
+    config = resolve_config(spec, config, overrides, saved)
+    train_data, val_data = spec.build_data()
+    spec.task.prepare([train_data[i] for i in range(min(len(train_data), PREPARE_ITEMS))])
+    torch.manual_seed(config.seed)  # model init; a resume overwrites weights and RNG anyway
+    model = spec.build_model(hidden_dim=config.hidden_dim, dropout=config.dropout)
+    warnings = hint_warnings(spec, config)
+    augment = resolve_augment(spec, config)
+    loss_fn = spec.build_loss()
+    if config.tensorboard:
+        summary_writer_class()  # a missing extra fails here, before any file is written
+
+    trainer = Trainer(model, spec.task, train_data, config, eval_data=val_data,
+                      loss_fn=loss_fn, augment=augment)  # a bad device fails here, still
+
+    # from here on, files are written into run_dir
+    inspector = make_inspector(model, run_dir, saved["step"] if saved is not None else None)
+    events = EventLog(inspector)
+    checkpoints = CheckpointCallback(run_dir, config.model_dump(), config.ckpt_every, events)
+    early = (EarlyStopping(config.patience, config.min_delta, config.restore_best,
+                           checkpoints.best_path, events) if config.early_stopping else None)
+    request = StopRequest()
+    trainer.callbacks = assemble_callbacks(run_dir, config, inspector, checkpoints, callbacks,
+                                           progress, early, request)
+    manifest = start_manifest(run_dir, spec, config, trainer, train_data, val_data, saved)
+    manifest["warnings"] = warnings
+    if saved is not None:
+        trainer.load_state_dict(saved["trainer"])
+        manifests.mark_resumed(manifest, trainer.step)
+    write_json(run_dir / MANIFEST, manifest)
+
+    fit = fit_or_fail(trainer, request, spec, run_dir, manifest)
+    status = "interrupted" if fit.stop_reason == INTERRUPTED else "finished"
+    result = TrainResult(
+        run_dir=run_dir, status=status, stop_reason=fit.stop_reason, steps=fit.steps,
+        seconds=fit.seconds, best_step=checkpoints.best_step,
+        best_val_loss=checkpoints.best_val_loss,
+        best_checkpoint=checkpoints.best_path if checkpoints.best_step is not None else None,
+        last_checkpoint=checkpoints.last_path, model=trainer.model,
+        restored_best=early is not None and early.restored_step is not None,
+        losses=list(fit.losses), evals=list(checkpoints.evals), warnings=warnings)
+    write_json(run_dir / MANIFEST, finished_manifest(manifest, result))
+    result.summary, result.dashboard = analyze(run_dir)
+    return result
+
+
+def fit_or_fail(trainer: Trainer, request: StopRequest, spec: Spec, run_dir: Path,
+                manifest: dict[str, Any]) -> FitResult:
+    """fit() with the stop signals routed to `request`. An exception from the user's code
+    ends the run as "failed" (the last complete step is saved) and becomes one error line."""
+    try:
+        with stop_on_signals(request):
+            return trainer.fit()
+    except (RuntimeError, ValueError, IndexError, TypeError, AssertionError) as error:
+        manifests.finish(manifest, status="failed", stop_reason=f"error: {error}",
+                         steps=trainer.step, best=None, last=None)
+        write_json(run_dir / MANIFEST, manifest)
+        raise UserCodeError("training step", error, (str(spec.path),)) from error
+
+
+# --- run directory and config -----------------------------------------------------------
+def prepare_run_dir(run_dir: Path, resume: bool) -> dict[str, Any] | None:
+    """The checkpoint to resume from, or None for a new run in an empty directory."""
+    if resume:
+        last = checkpoint_dir(run_dir) / LAST
+        if not last.is_file():
+            raise ConfigError(f"--resume: no checkpoint at {last}",
+                              "start the run without --resume, or point --out at a run "
+                              "that saved a checkpoint")
+        return load_checkpoint(last)
+    if run_dir.exists() and (not run_dir.is_dir() or any(run_dir.iterdir())):
+        raise ConfigError(f"--out {run_dir} already exists and is not empty",
+                          "add --resume to continue that run, or choose a new --out name")
+    return None
+
+
+def resolve_config(spec: Spec, config: ConfigLike, overrides: Mapping[str, Any] | None,
+                   saved: dict[str, Any] | None) -> TrainConfig:
+    overrides = dict(overrides or {})
+    make_config(overrides, source="command-line options")  # name a bad flag as such
+    if saved is not None and config is None:
+        resolved = make_config({**saved["config"], **overrides}, source="resumed run")
+    else:
+        resolved = given_config(spec, config, overrides)
+    if saved is not None:
+        check_resume_config(saved["config"], resolved)
+    return resolved
+
+
+def given_config(spec: Spec, config: ConfigLike,
+                 overrides: dict[str, Any]) -> TrainConfig:
+    if isinstance(config, TrainConfig):
+        return make_config({**config.model_dump(), **overrides}, source="config")
+    spec_source = f"CONFIG in {spec.path.name}"
+    make_config(spec.config, source=spec_source)  # a bad key is named where it is written
+    if isinstance(config, (str, Path)):
+        values, source = read_config_file(config), Path(config).name
+    else:
+        values, source = dict(config or {}), "config"
+    make_config(values, source=source)
+    return make_config({**spec.config, **values, **overrides}, source=source)
+
+
+def check_resume_config(saved: dict[str, Any], resolved: TrainConfig) -> None:
+    """A resumed run must follow the same trajectory: only the budget may change."""
+    current = resolved.model_dump()
+    for key, value in current.items():
+        before = saved.get(key)
+        if key in RESUME_MUTABLE or normalize(before) == normalize(value):
+            continue
+        raise ConfigError(f"--resume: {key} changed since the run started ({before!r} -> "
+                          f"{value!r})", "resume with the run's own config (omit --config), "
+                          "or start a new run with a new --out name")
+
+
+def normalize(value: Any) -> Any:
+    return list(value) if isinstance(value, (tuple, list)) else value
+
+
+def hint_warnings(spec: Spec, config: TrainConfig) -> list[str]:
+    accepted = spec.accepted_hints()
+    warnings = []
+    if config.dropout > 0 and "dropout" not in accepted:
+        warnings.append(f"dropout: {config.dropout} has no effect: build_model() in "
+                        f"{spec.path.name} takes no `dropout` argument")
+    if config.hidden_dim is not None and "hidden_dim" not in accepted:
+        warnings.append(f"hidden_dim: {config.hidden_dim} has no effect: build_model() takes "
+                        "no `hidden_dim` argument")
+    return warnings
+
+
+def resolve_augment(spec: Spec, config: TrainConfig) -> Any:
+    if not config.augment:
+        return None
+    if spec.augment_factory is None:
+        raise ConfigError(f"augment: true, but {spec.path.name} defines no build_augment()",
+                          "add build_augment() returning a function x -> augmented x, or "
+                          "set augment: false")
+    return spec.build_augment()
+
+
+# --- callbacks ------------------------------------------------------------------------------
+def assemble_callbacks(run_dir: Path, config: TrainConfig, inspector: Inspector,
+                       checkpoints: CheckpointCallback, user: Sequence[Callback],
+                       progress: Progress | None, early: EarlyStopping | None,
+                       request: StopRequest) -> list[Callback]:
+    """Order matters: the inspector records a step before anything may stop the run;
+    early stopping and the graceful stop come last, because the StopTraining they raise
+    ends the event for the callbacks after them."""
+    callbacks: list[Callback] = [InspectorCallback(inspector), checkpoints]
+    if config.tensorboard:
+        callbacks.append(TensorBoardCallback(run_dir / "tensorboard"))
+    callbacks.extend(user)
+    if progress is not None:
+        from ..views.progress import ProgressCallback
+        callbacks.append(ProgressCallback(progress, f"train {run_dir.name}"))
+    if early is not None:
+        callbacks.append(early)
+    callbacks.append(GracefulStop(request))
+    return callbacks
+
+
+def make_inspector(model: nn.Module, run_dir: Path, resume_step: int | None) -> Inspector:
+    """The inspector writing run_dir/inspector.log.jsonl. On resume it is given the
+    checkpoint's step, so it drops the records logged after that step before appending."""
+    return Inspector(model, run_dir, resume=int(resume_step) if resume_step is not None else False)
+
+
+class EventLog:
+    """Forwards checkpoint/best/early_stop/... events to the inspector log."""
+
+    def __init__(self, inspector: Inspector):
+        self.inspector = inspector
+
+    def __call__(self, name: str, step: int, **fields: Any) -> None:
+        self.inspector.event(name, step=step, **fields)
+
+
+# --- manifest and analysis ------------------------------------------------------------------
+def start_manifest(run_dir: Path, spec: Spec, config: TrainConfig, trainer: Trainer,
+                   train_data: Sequence[Any], val_data: Sequence[Any] | None,
+                   saved: dict[str, Any] | None) -> dict[str, Any]:
+    path = run_dir / MANIFEST
+    if saved is not None and path.is_file():
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+        manifest["config"] = config.model_dump(mode="json")  # a new budget is recorded
+        manifest["schedule"] = manifests.schedule_info(config)
+        return manifest
+    return manifests.new_manifest(spec, config, str(trainer.device), train_data, val_data)
+
+
+def finished_manifest(manifest: dict[str, Any], result: TrainResult) -> dict[str, Any]:
+    best = ({"path": str(result.best_checkpoint), "step": result.best_step,
+             "val_loss": result.best_val_loss} if result.best_checkpoint else None)
+    last = {"path": str(result.last_checkpoint), "step": result.steps}
+    manifest["restored_best"] = result.restored_best
+    return manifests.finish(manifest, status=result.status, stop_reason=result.stop_reason,
+                            steps=result.steps, best=best, last=last)
+
+
+def analyze(run_dir: Path) -> tuple[dict[str, Any] | None, Path | None]:
+    """summary.json + gap-analysis.md, then dashboard.html."""
+    summary = analyze_run(run_dir)
+    return summary, write_dashboard(run_dir, summary)

@@ -1,0 +1,111 @@
+"""Checkpoints: best.pt is replaced only by a strictly better eval; writes are atomic;
+a foreign or damaged file is a one-line error."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from test_train_support import (  # noqa: F401 - single_thread is a fixture
+    TINY_CONFIG,
+    same_weights,
+    single_thread,
+    weights,
+    write_spec,
+)
+
+from trainprobe.engine import EvalResult, Trainer, make_config
+from trainprobe.errors import ConfigError
+from trainprobe.spec import load_spec
+from trainprobe.train.checkpoint import CheckpointCallback, load_checkpoint
+
+pytestmark = pytest.mark.usefixtures("single_thread")
+
+
+def scripted_eval(loss: float) -> EvalResult:
+    return EvalResult(loss=loss, metrics={"accuracy": 0.5}, metric_name="accuracy",
+                      memorized=False, items=32)
+
+
+@pytest.fixture
+def trainer(tmp_path):
+    spec = load_spec(write_spec(tmp_path))
+    train_data, val_data = spec.build_data()
+    config = make_config({**TINY_CONFIG, "augment": False})
+    return Trainer(spec.build_model(), spec.task, train_data, config, eval_data=val_data)
+
+
+def test_best_checkpoint_survives_later_worse_evals(tmp_path, trainer):
+    checkpoints = CheckpointCallback(tmp_path / "run", {"lr": 0.01}, ckpt_every=None)
+    snapshots = {}
+    # val losses over a run that overfits: best at step 20; then worse, equal and NaN evals
+    for step, loss in [(10, 0.9), (20, 0.5), (30, 0.7), (40, 0.5), (50, float("nan")),
+                       (60, 2.0)]:
+        trainer.step = step
+        with torch.no_grad():
+            for parameter in trainer.model.parameters():
+                parameter.add_(0.1)  # the weights change between evals
+        snapshots[step] = {k: v.clone() for k, v in trainer.model.state_dict().items()}
+        checkpoints.after_eval(trainer, scripted_eval(loss))
+
+    best = load_checkpoint(checkpoints.best_path)
+    assert (best["step"], best["val_loss"]) == (20, 0.5)
+    assert same_weights(best["trainer"]["model"], snapshots[20])
+    assert not same_weights(best["trainer"]["model"], snapshots[60])
+    assert (checkpoints.best_step, checkpoints.best_val_loss) == (20, 0.5)
+    assert not checkpoints.last_path.exists()  # ckpt_every=None: no periodic checkpoint
+
+
+def test_periodic_checkpoint_waits_for_the_steps_eval(tmp_path, trainer):
+    """last.pt at a checkpoint step that is also an eval step includes that eval."""
+    checkpoints = CheckpointCallback(tmp_path / "run", {}, ckpt_every=20)
+    trainer.callbacks.append(checkpoints)  # its state goes into the checkpoint
+    trainer.step = 20
+    checkpoints.after_step(trainer, torch.tensor(1.0))
+    assert not checkpoints.last_path.exists()  # eval due at step 20: not yet
+    checkpoints.after_eval(trainer, scripted_eval(0.8))
+    saved = load_checkpoint(checkpoints.last_path)
+    assert saved["step"] == 20
+    assert saved["trainer"]["callbacks"]["checkpoints"]["evals"][-1]["val_loss"] == 0.8
+
+
+def test_failed_write_leaves_previous_checkpoint_intact(tmp_path, trainer, monkeypatch):
+    checkpoints = CheckpointCallback(tmp_path / "run", {}, ckpt_every=None)
+    trainer.step = 10
+    checkpoints.after_eval(trainer, scripted_eval(0.9))
+
+    def torn_save(payload, path):
+        with open(path, "wb") as handle:
+            handle.write(b"half a checkpoint")
+        raise OSError("disk full")
+
+    monkeypatch.setattr(torch, "save", torn_save)
+    trainer.step = 20
+    with pytest.raises(OSError, match="disk full"):
+        checkpoints.after_eval(trainer, scripted_eval(0.1))
+    assert load_checkpoint(checkpoints.best_path)["step"] == 10
+    assert [p.name for p in checkpoints.best_path.parent.iterdir()] == ["best.pt"]
+
+
+@pytest.mark.parametrize("content, problem", [
+    (b"not a checkpoint", "cannot be read"),
+    (None, "not a trainprobe checkpoint"),
+])
+def test_unreadable_checkpoint_is_a_config_error(tmp_path, content, problem):
+    path = tmp_path / "last.pt"
+    if content is None:
+        torch.save({"model": {}}, path)  # a plain state dict, not ours
+    else:
+        path.write_bytes(content)
+    with pytest.raises(ConfigError, match=problem):
+        load_checkpoint(path)
+
+
+def test_checkpoint_holds_the_full_trainer_state(tmp_path, trainer):
+    checkpoints = CheckpointCallback(tmp_path / "run", {"seed": 3}, ckpt_every=5)
+    trainer.step = 5
+    checkpoints.after_step(trainer, torch.tensor(1.0))
+    saved = load_checkpoint(checkpoints.last_path)
+    assert saved["config"] == {"seed": 3}
+    assert set(saved["trainer"]) >= {"model", "optimizer", "scaler", "plateau", "batches",
+                                     "step", "losses", "rng_cpu", "callbacks"}
+    assert same_weights(weights(checkpoints.last_path), trainer.model.state_dict())
