@@ -9,8 +9,8 @@ import sys
 
 import pytest
 from click.testing import CliRunner
-
 from conftest import HEALTHY_HEADER, HEALTHY_MODEL, SPECS
+
 from trainprobe.cli import main
 
 
@@ -134,3 +134,49 @@ def test_demo_lists_examples_for_every_task():
     assert result.exit_code == 0
     for task in ("classification", "binary", "regression", "ctc", "lm"):
         assert task in result.stdout
+
+
+def test_probe_takes_a_yaml_config_on_top_of_the_spec(tmp_path):
+    (tmp_path / "lr.yaml").write_text("lr: 0.02\noptimizer: sgd\n")
+    from trainprobe.overfit import ladder
+
+    seen = []
+    original = ladder.train_rung
+
+    def spy(spec, train_data, n, config, *args, **kwargs):
+        seen.append((config.lr, config.optimizer))
+        return original(spec, train_data, n, config, *args, **kwargs)
+
+    ladder.train_rung = spy
+    try:
+        invoke("probe", str(SPECS / "tiny_classification.py"), "--sizes", "1", "--no-diagnose",
+               "--config", str(tmp_path / "lr.yaml"), "--out", str(tmp_path / "o"))
+    finally:
+        ladder.train_rung = original
+    assert seen == [(0.02, "sgd")]
+    (tmp_path / "bad.yaml").write_text("lrr: 1\n")
+    result = invoke("probe", str(SPECS / "tiny_classification.py"), "--config",
+                    str(tmp_path / "bad.yaml"))
+    assert result.exit_code == 2
+    assert "bad.yaml: unknown key 'lrr'; did you mean 'lr'?" in one_error_line(result)
+
+
+def test_ctrl_c_stops_the_ladder_writes_the_report_and_exits_130(write_spec, tmp_path):
+    spec = write_spec(HEALTHY_HEADER + """
+calls = {"n": 0}
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.layer = nn.Linear(8, 3)
+    def forward(self, x):
+        calls["n"] += 1
+        if calls["n"] == 200:  # the user presses Ctrl-C during a later rung
+            raise KeyboardInterrupt
+        return self.layer(x)
+def build_model():
+    return Net()
+""")
+    result = invoke("probe", str(spec), "--no-diagnose", "--out", str(tmp_path / "o"))
+    assert result.exit_code == 130
+    report = json.loads((tmp_path / "o" / "report.json").read_text())
+    assert 1 <= len(report["ladder"]) < 7 and report["verdict"] == "fail"

@@ -26,10 +26,10 @@ def data(n=32):
 
 def test_public_api_is_exactly_this():
     assert sorted(tp.__all__) == sorted([
-        "Callback", "ConfigError", "EvalResult", "FitResult", "ProbeRun", "RungResult", "Spec",
-        "SpecError", "StopTraining", "TrainConfig", "Trainer", "TrainprobeError",
+        "Callback", "ConfigError", "EvalResult", "FitResult", "Inspector", "InspectorCallback", "ProbeRun", "RungResult", "Spec",
+        "SpecError", "StopTraining", "TrainConfig", "TrainResult", "Trainer", "TrainprobeError",
         "UserCodeError", "__version__", "load_spec", "probe", "report_dict", "run_ladder",
-        "write_report"] + EXTRA_EXPORTS)
+        "train", "write_report"] + EXTRA_EXPORTS)
     for name in tp.__all__:
         assert hasattr(tp, name)
 

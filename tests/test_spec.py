@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 import torch
-
 from conftest import HEALTHY_HEADER, HEALTHY_MODEL
+
 from trainprobe.errors import SpecError, UserCodeError
 from trainprobe.overfit.ladder import rung_config
 from trainprobe.spec import load_spec

@@ -6,7 +6,7 @@ from torch import nn
 from torch.utils.data import TensorDataset
 
 TASK = "classification"
-CONFIG = {"max_steps": 400, "max_seconds": 600}
+CONFIG = {"max_seconds": 600}
 
 
 def build_data():

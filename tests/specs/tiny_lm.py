@@ -1,7 +1,8 @@
 """Tiny healthy LM: embedding + two dilated causal convolutions (16-character context)
 over pydoc text."""
-import torch
 from pydoc_data.topics import topics
+
+import torch
 from torch import nn
 
 TASK = "lm"

@@ -1,8 +1,9 @@
 """LM: a small causal transformer over characters of text that ships with Python
 (pydoc_data.topics)."""
 
-import torch
 from pydoc_data.topics import topics
+
+import torch
 from torch import nn
 
 TASK = "lm"

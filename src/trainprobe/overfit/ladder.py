@@ -53,6 +53,10 @@ class ProbeRun:
         return next((r.n for r in self.rungs if not r.passed), None)
 
     @property
+    def interrupted(self) -> bool:
+        return any(r.stop_reason == "interrupted" for r in self.rungs)
+
+    @property
     def verdict(self) -> str:
         return "pass" if self.rungs and all(r.passed for r in self.rungs) else "fail"
 
@@ -179,7 +183,7 @@ def run_ladder(spec: Spec, sizes: Sequence[int | str] | None = None, *,
         results.append(result)
         if on_rung:
             on_rung(n, result)
-        if not result.passed and not keep_going:
+        if result.stop_reason == "interrupted" or (not result.passed and not keep_going):
             break
     return ProbeRun(spec, train_data, results, seed)
 
