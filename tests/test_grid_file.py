@@ -11,7 +11,7 @@ from trainprobe.sweep.grid_file import parse_grid, points
 @pytest.mark.parametrize(("text", "expected"), [
     ("lrr: [0.01]\n", "unknown key 'lrr'; did you mean 'lr'?"),
     ("lr: []\n", "'lr' is an empty list"),
-    ("lr: [0.01\noptimizer: adam\n", "bad YAML"),
+    ("lr: [0.01\noptimizer: adam\n", "YAML syntax error"),
     ("- lr\n- 0.01\n", "not a mapping"),
     ("", "is empty, not a mapping"),
     ("optimizer: [adam, rmsprop]\n", "bad value for 'optimizer'"),

@@ -20,6 +20,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from ..formatting import number
 from .onset import Onset
 
 UNDERFIT_IMPROVEMENT = 0.25
@@ -42,7 +43,7 @@ class Check:
 
 
 def fmt(value: float | None) -> str:
-    return "n/a" if value is None else f"{value:.4g}"
+    return number(value, missing="n/a")
 
 
 def pct(value: float | None) -> str:

@@ -5,13 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-
-def cell(value: Any) -> str:
-    if value is None:
-        return "—"
-    if isinstance(value, float):
-        return f"{value:.4g}"
-    return str(value)
+from ..formatting import number
 
 
 def numbers_table(summary: dict[str, Any]) -> list[str]:
@@ -23,23 +17,23 @@ def numbers_table(summary: dict[str, Any]) -> list[str]:
         ("evaluations", summary["n_evals"]),
         ("t_val_min (trend minimum of val loss)", summary["t_val_min"]),
         ("val loss at t_val_min (smoothed)", summary["val_min"]),
-        ("raw val-loss minimum (step)", f"{cell(summary['raw_val_min'])} "
-                                         f"({cell(summary['raw_val_min_step'])})"),
-        ("train-loss minimum (step)", f"{cell(summary['train_min'])} "
-                                       f"({cell(summary['train_min_step'])})"),
-        ("final train loss / val loss", f"{cell(summary['final_train'])} / "
-                                         f"{cell(summary['final_val'])}"),
-        ("final gap (val - train)", f"{cell(summary['final_gap'])} "
-                                     f"({cell(pct(summary['final_gap_ratio']))} of val)"),
+        ("raw val-loss minimum (step)", f"{number(summary['raw_val_min'])} "
+                                         f"({number(summary['raw_val_min_step'])})"),
+        ("train-loss minimum (step)", f"{number(summary['train_min'])} "
+                                       f"({number(summary['train_min_step'])})"),
+        ("final train loss / val loss", f"{number(summary['final_train'])} / "
+                                         f"{number(summary['final_val'])}"),
+        ("final gap (val - train)", f"{number(summary['final_gap'])} "
+                                     f"({number(pct(summary['final_gap_ratio']))} of val)"),
         ("overfitting onset", summary["onset_step"] if summary["onset_detected"] else "none"),
-        ("best checkpoint (step)", f"{cell(best.get('path'))} ({cell(best.get('step'))})"),
+        ("best checkpoint (step)", f"{number(best.get('path'))} ({number(best.get('step'))})"),
     ]
     if metric:
         rows.append((f"best {metric['name']} (step)",
-                     f"{cell(metric['best'])} ({metric['best_step']}), final "
-                     f"{cell(metric['final'])}"))
+                     f"{number(metric['best'])} ({metric['best_step']}), final "
+                     f"{number(metric['final'])}"))
     lines = ["| quantity | value |", "|---|---|"]
-    lines += [f"| {name} | {cell(value)} |" for name, value in rows]
+    lines += [f"| {name} | {number(value)} |" for name, value in rows]
     return lines
 
 
@@ -56,7 +50,7 @@ def best_paragraph(summary: dict[str, Any]) -> str:
     if best["at_val_min"]:
         return (f"The best checkpoint (step {best['step']}) sits at the validation minimum "
                 f"(t_val_min = {summary['t_val_min']}, {best['distance_steps']} steps apart; "
-                f"its trend loss is {cell(best.get('excess_loss'))} above the minimum). Use it.")
+                f"its trend loss is {number(best.get('excess_loss'))} above the minimum). Use it.")
     return (f"The best checkpoint (step {best['step']}) is {best['distance_steps']} steps "
             f"from the trend minimum of validation loss (step {summary['t_val_min']}), "
             f"beyond the tolerance of {best['tolerance_steps']}: it was probably picked on a "

@@ -10,6 +10,7 @@ import math
 from pathlib import Path
 from typing import Any
 
+from ..formatting import number
 from ..io import write_json, write_text
 from .ladder import ProbeRun, RungResult
 
@@ -58,11 +59,9 @@ def report_markdown(run: ProbeRun, report: dict[str, Any]) -> str:
     ]
     for rung, entry in zip(run.rungs, report["ladder"]):
         metric = entry["metric"]
-        value = "—" if metric["value"] is None else f"{metric['value']:.4g}"
-        loss = "—" if entry["final_loss"] is None else f"{entry['final_loss']:.4g}"
         lines.append(f"| {rung.n} | {'yes' if rung.passed else 'no'} | {rung.steps} | "
-                     f"{rung.seconds:.2f} | {loss} | {metric['name']} {value} | "
-                     f"{rung.stop_reason} |")
+                     f"{rung.seconds:.2f} | {number(entry['final_loss'])} | "
+                     f"{metric['name']} {number(metric['value'])} | {rung.stop_reason} |")
     if report["diagnoses"]:
         lines += ["", "## Diagnoses (most likely root cause first)", ""]
         for d in report["diagnoses"]:

@@ -20,10 +20,9 @@ import math
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from ..engine.config import TrainConfig, make_config
 from ..errors import ConfigError
+from ..train.config_file import read_yaml
 
 Scalar = (str, int, float, bool, type(None))
 MAX_POINTS = 10_000  # a larger grid is almost certainly a typo (or needs a smarter sampler)
@@ -32,21 +31,8 @@ MAX_POINTS = 10_000  # a larger grid is almost certainly a typo (or needs a smar
 def read_grid(path: str | Path) -> dict[str, list[Any]]:
     """{key: [canonical values]} from a grid file, each value validated by TrainConfig."""
     path = Path(path)
-    name = path.name
-    if not path.is_file():
-        raise ConfigError(f"grid file {str(path)!r} does not exist",
-                          "pass a YAML file such as `lr: [0.001, 0.01]` with --grid")
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark is not None else ""
-        problem = getattr(error, "problem", None) or "cannot parse"
-        raise ConfigError(f"{name}: bad YAML{where}: {problem}",
-                          "write one `key: [value, ...]` per line") from None
-    except UnicodeDecodeError:
-        raise ConfigError(f"{name} is not UTF-8 text", "save it as a text file") from None
-    return parse_grid(raw, name)
+    raw = read_yaml(path, "grid file", "`lr: [0.001, 0.01]`, one `key: [value, ...]` per line")
+    return parse_grid(raw, path.name)
 
 
 def parse_grid(raw: Any, name: str = "grid") -> dict[str, list[Any]]:

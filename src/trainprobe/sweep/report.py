@@ -7,6 +7,7 @@ import math
 from pathlib import Path
 from typing import Any
 
+from ..formatting import number
 from ..io import write_json, write_text
 from .grid import GridResult
 from .lr_sweep import SweepResult
@@ -40,33 +41,33 @@ def sweep_report(*, spec_name: str, task: str, rung: int, rung_source: str, meth
 def sweep_markdown(report: dict[str, Any]) -> str:
     lines = [f"# trainprobe lr-sweep: {report['spec']}", "",
              f"- rung: {report['rung']} ({report['rung_source']})",
-             f"- chosen learning rate: **{fmt(report['chosen_lr'])}** "
+             f"- chosen learning rate: **{number(report['chosen_lr'])}** "
              f"(by {report['chosen_by'] or '—'})"]
     if report["verify"]:
         verify = report["verify"]
-        lines.append(f"- check: the probe's rung {report['rung']} at lr {fmt(verify['lr'])} "
+        lines.append(f"- check: the probe's rung {report['rung']} at lr {number(verify['lr'])} "
                      f"{'memorized' if verify['passed'] else 'did NOT memorize'} in "
                      f"{verify['steps']} steps ({verify['stop_reason']})")
     sweep = report["sweep"]
     if sweep:
         lines += ["", "## Sweep", "", f"{sweep['reason']}.", "",
                   f"Trust: {sweep['trust']}; per-seed choices "
-                  f"{', '.join(fmt(v) for v in sweep['per_seed'])}; spread "
-                  f"x{fmt(sweep['spread'])}.", "",
+                  f"{', '.join(number(v) for v in sweep['per_seed'])}; spread "
+                  f"x{number(sweep['spread'])}.", "",
                   "| seed | lr | status | memorized | steps | best loss | score |",
                   "|---:|---:|---|:---:|---:|---:|---:|"]
         for run in sweep["runs"]:
-            lines.append(f"| {run['seed']} | {fmt(run['lr'])} | {run['status']} | "
+            lines.append(f"| {run['seed']} | {number(run['lr'])} | {run['status']} | "
                          f"{'yes' if run['passed'] else 'no'} | {run['steps']} | "
-                         f"{fmt(run['best_loss'])} | {fmt(run['score'])} |")
+                         f"{number(run['best_loss'])} | {number(run['score'])} |")
     ranges = report["range_test"]
     if ranges:
         lines += ["", "## Range test", "",
-                  f"Median suggestion {fmt(ranges['suggestion'])}; trust: {ranges['trust']}; "
-                  f"spread x{fmt(ranges['spread'])}.", "",
+                  f"Median suggestion {number(ranges['suggestion'])}; trust: {ranges['trust']}; "
+                  f"spread x{number(ranges['spread'])}.", "",
                   "| seed | suggestion | status | points | why |", "|---:|---:|---|---:|---|"]
         for test in ranges["tests"]:
-            lines.append(f"| {test['seed']} | {fmt(test['suggestion'])} | {test['status']} | "
+            lines.append(f"| {test['seed']} | {number(test['suggestion'])} | {test['status']} | "
                          f"{len(test['lr'])} | {test['reason']} |")
     return "\n".join(lines) + "\n"
 
@@ -100,9 +101,9 @@ def grid_markdown(result: GridResult, spec_name: str) -> str:
              "stopped because |",
              "|---:|" + "---|" * len(keys) + ":---:|---:|---:|---:|---|"]
     for row in result.rows:
-        values = " | ".join(fmt(row["params"].get(k)) for k in keys)
+        values = " | ".join(number(row["params"].get(k)) for k in keys)
         lines.append(f"| {row['rank']} | {values} | {'yes' if row['passed'] else 'no'} | "
-                     f"{row['steps']} | {fmt(row['seconds'])} | {fmt(row['final_loss'])} | "
+                     f"{row['steps']} | {number(row['seconds'])} | {number(row['final_loss'])} | "
                      f"{row['stop_reason']} |")
     return "\n".join(lines) + "\n"
 
@@ -112,9 +113,3 @@ def write_grid_files(out_dir: Path, result: GridResult, spec_name: str) -> list[
             write_text(out_dir / "grid.md", grid_markdown(result, spec_name))]
 
 
-def fmt(value: Any) -> str:
-    if value is None:
-        return "—"
-    if isinstance(value, float):
-        return f"{value:.4g}"
-    return str(value)

@@ -16,19 +16,27 @@ from ..engine import TrainConfig, make_config
 from ..errors import ConfigError
 
 
+def read_yaml(path: str | Path, role: str, example: str) -> Any:
+    """The parsed YAML document of a settings file; a missing file, bad syntax or non-text
+    is one ConfigError line. `role` names the file ("config file", "grid file") and
+    `example` shows the expected shape in the fix."""
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"{role} {str(path)!r} does not exist",
+                          f"pass the path of a YAML file, e.g. {example}")
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as error:
+        raise ConfigError(f"{path.name}: {yaml_problem(error)}",
+                          f"fix the YAML syntax ({example})") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path.name} is not UTF-8 text", "save it as a text file") from None
+
+
 def read_config_file(path: str | Path) -> dict[str, Any]:
     """The raw key -> value mapping of a YAML config file (empty file = no settings)."""
     path = Path(path)
-    if not path.is_file():
-        raise ConfigError(f"config file {str(path)!r} does not exist",
-                          "pass the path of a YAML file, e.g. --config config.yaml")
-    try:
-        values = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as error:
-        raise ConfigError(f"{path.name}: {yaml_problem(error)}",
-                          "fix the YAML syntax (key: value, one per line)") from None
-    except UnicodeDecodeError:
-        raise ConfigError(f"{path.name} is not UTF-8 text", "save it as a text file") from None
+    values = read_yaml(path, "config file", "`lr: 0.001`, one `key: value` per line")
     if values is None:
         return {}
     if not isinstance(values, Mapping):

@@ -15,6 +15,7 @@ from ..analysis.records import RunLog
 from ..analysis.run import load_run
 from ..analysis.smoothing import ema
 from ..analysis.summary import summarize
+from ..formatting import number
 from ..io import write_text
 from .dashboard_data import finite_any, line
 from .dashboard_html import esc, page, run_header
@@ -91,14 +92,8 @@ def comparison_table(rows: list[tuple[str, dict[str, Any]]]) -> str:
         cells = [label, s["verdict"], s["steps"], s["t_val_min"], s["val_min"],
                  s["onset_step"] if s["onset_detected"] else "none", s["final_gap"],
                  best.get("step"), metric.get("best")]
-        body.append("<tr>" + "".join(f"<td>{esc(fmt_cell(c))}</td>" for c in cells) + "</tr>")
+        body.append("<tr>" + "".join(f"<td>{esc(number(c))}</td>" for c in cells) + "</tr>")
     return f'<table class="runs">{head}{"".join(body)}</table>'
-
-
-def fmt_cell(value: Any) -> str:
-    if value is None:
-        return "—"
-    return f"{value:.4g}" if isinstance(value, float) else str(value)
 
 
 def write_comparison(run_dirs: Sequence[str | Path], out_path: str | Path) -> Path:

@@ -13,6 +13,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ..errors import TrainprobeError
+from ..formatting import number
 from ..io import atomic_write, write_text
 
 BAR_WIDTH = 32
@@ -59,13 +60,9 @@ def gradflow_bars(rows: list[Row]) -> Table:
         length = bar_length(row.get("grad_norm"), span)
         bar = Text("█" * length, style="green") if not note else Text(note, style="bold red")
         relative = row.get("relative")
-        table.add_row(row["layer"], fmt(row.get("grad_norm")), bar,
-                      fmt(relative) if relative is not None else "—")
+        table.add_row(row["layer"], number(row.get("grad_norm"), 3), bar,
+                      number(relative, 3) if relative is not None else "—")
     return table
-
-
-def fmt(value: float | None) -> str:
-    return "—" if value is None else f"{value:.3g}"
 
 
 def gradflow_figure(rows: list[Row], title: str) -> Any:
@@ -75,7 +72,7 @@ def gradflow_figure(rows: list[Row], title: str) -> Any:
     norms = [r.get("grad_norm") or None for r in rows]
     colours = ["#c0392b" if status(r) else "#2e86c1" for r in rows]
     figure = go.Figure(go.Bar(x=layers, y=norms, marker_color=colours,
-                              hovertext=[status(r) or f"|g|/|w| {fmt(r.get('relative'))}"
+                              hovertext=[status(r) or f"|g|/|w| {number(r.get('relative'), 3)}"
                                          for r in rows]))
     figure.update_layout(title=title, yaxis_type="log", yaxis_title="|grad| (one batch)",
                          xaxis_title="layer (input -> output)", template="plotly_white")
@@ -111,5 +108,5 @@ def write_png(path: str | Path, rows: list[Row], title: str) -> Path:
             draw.text((left, top + 4), note, fill=(192, 57, 43))
         else:
             draw.rectangle((left, top + 3, left + length, top + line - 5), fill=(46, 134, 193))
-            draw.text((left + length + 6, top + 4), fmt(row.get("grad_norm")), fill="black")
+            draw.text((left + length + 6, top + 4), number(row.get("grad_norm"), 3), fill="black")
     return atomic_write(path, lambda tmp: image.save(tmp, format="PNG"))

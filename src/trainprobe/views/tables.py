@@ -7,6 +7,8 @@ from typing import Any
 from rich.table import Table
 from rich.text import Text
 
+from ..formatting import number
+
 
 def ladder_table(report: dict[str, Any], stop_reasons: list[str] | None = None) -> Table:
     table = Table(title="Overfitting ladder", title_justify="left")
@@ -17,11 +19,9 @@ def ladder_table(report: dict[str, Any], stop_reasons: list[str] | None = None) 
         table.add_column("stopped because")
     for index, rung in enumerate(report["ladder"]):
         metric = rung["metric"]
-        value = "—" if metric["value"] is None else f"{metric['value']:.4g}"
-        loss = "—" if rung["final_loss"] is None else f"{rung['final_loss']:.4g}"
         passed = Text("yes", style="green") if rung["passed"] else Text("no", style="bold red")
-        row = [str(rung["n"]), passed, str(rung["steps"]), f"{rung['seconds']:.2f}", loss,
-               f"{metric['name']} {value}"]
+        row = [str(rung["n"]), passed, str(rung["steps"]), f"{rung['seconds']:.2f}",
+               number(rung["final_loss"]), f"{metric['name']} {number(metric['value'])}"]
         if stop_reasons:
             row.append(stop_reasons[index])
         table.add_row(*row)
