@@ -180,3 +180,18 @@ def build_model():
     assert result.exit_code == 130
     report = json.loads((tmp_path / "o" / "report.json").read_text())
     assert 1 <= len(report["ladder"]) < 7 and report["verdict"] == "fail"
+
+
+def test_ctrl_c_outside_training_exits_130(write_spec):
+    spec = write_spec("TASK = 'binary'\ndef build_model(): pass\n"
+                      "def build_data():\n    raise KeyboardInterrupt\n")
+    result = CliRunner().invoke(main, ["probe", str(spec)])
+    assert result.exit_code == 130 and "Traceback" not in result.output
+
+
+def test_transition_refuses_a_report_without_a_ladder(tmp_path):
+    report = tmp_path / "report.json"
+    report.write_text(json.dumps({"schema": "trainprobe.report/1", "verdict": "pass"}))
+    result = invoke("transition", str(report))
+    assert result.exit_code == 2
+    assert "has no valid 'ladder' list" in one_error_line(result)

@@ -133,3 +133,44 @@ def test_events_fire_in_documented_order_and_stop_has_a_reason():
 def test_unknown_config_key_suggests_the_right_one():
     with pytest.raises(ConfigError, match="unknown key 'warmup'; did you mean 'warmup_steps'"):
         make_config({"warmup": 10}, source="config.yaml")
+
+
+def test_plateau_decay_stops_at_min_lr_and_leaves_warmup_alone():
+    config = make_config({"lr": 0.1, "min_lr": 0.01, "schedule": "plateau", "warmup_steps": 10,
+                          "max_steps": 2, "eval_every": 100})
+    trainer = Trainer(nn.Linear(4, 3), make_task("classification"), data(), config)
+    trainer.fit()
+    assert trainer.lr == pytest.approx(0.02)  # warmup step 2 of 10: below min_lr is fine
+    trainer.plateau.scale = 1e-6
+    trainer.config = make_config({**config.model_dump(), "warmup_steps": 0, "max_steps": 3})
+    trainer.fit()
+    assert trainer.lr == pytest.approx(0.01)
+
+
+def test_evaluation_never_augments():
+    calls = []
+
+    def augment(x):
+        calls.append(1)
+        return x + 1.0
+
+    stream = BatchStream(data(8), make_task("classification"), batch_size=4, seed=0,
+                         augment=augment)
+    evaluated = torch.cat([b.inputs for b in stream.all_batches()])
+    assert calls == [] and torch.equal(evaluated, data(8).tensors[0])
+    next(stream)
+    assert len(calls) == 4  # training batches are augmented
+
+
+def test_regression_default_loss_reshapes_n1_outputs_instead_of_broadcasting():
+    task = make_task("regression")
+    batch = task.collate([(torch.zeros(2), torch.tensor(float(v))) for v in (1, 2, 3)])
+    outputs = torch.tensor([[1.0], [2.0], [4.0]])  # (N, 1) against (N,)
+    assert float(task.default_loss(outputs, batch)) == pytest.approx(1 / 3)
+
+
+def test_reference_sample_spreads_over_the_whole_dataset():
+    from trainprobe.spec import sample_items
+
+    picked = sample_items(list(range(3000)), 2048)
+    assert len(picked) == 2048 and picked[0] == 0 and picked[-1] == 2999

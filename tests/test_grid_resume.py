@@ -15,7 +15,6 @@ from trainprobe.spec import load_spec
 from trainprobe.sweep import run_grid
 from trainprobe.sweep.grid import rank_key
 from trainprobe.sweep.grid_file import parse_grid
-from trainprobe.sweep.rung import prepare_task
 
 RUNG = 5
 GRID = {"lr": [0.003, 0.01], "hidden_dim": [16, 32]}  # 4 points that memorize quickly
@@ -59,7 +58,6 @@ class InterruptFit(Callback):
 def digits():
     spec = load_spec(HEALTHY_DEMO)
     train, _ = spec.build_data()
-    prepare_task(spec, train, 0)
     return spec, train
 
 

@@ -12,7 +12,6 @@ from trainprobe.engine import make_config
 from trainprobe.overfit.ladder import run_ladder
 from trainprobe.spec import load_spec
 from trainprobe.sweep import choose_lr, run_range_tests
-from trainprobe.sweep.rung import prepare_task
 
 
 @pytest.fixture(autouse=True, scope="module")
@@ -56,7 +55,6 @@ def test_sweep_chooses_a_rate_the_probe_memorizes_with(tmp_path):
 def test_range_test_suggests_a_rate_the_probe_memorizes_with():
     spec = load_spec(HEALTHY_DEMO)
     train, _ = spec.build_data()
-    prepare_task(spec, train, 0)
     summary = run_range_tests(spec, train, RUNG, seeds=(0, 1), steps=60)
     assert summary["per_seed"][0] is not None and summary["per_seed"][1] is not None
     assert 1e-4 <= summary["suggestion"] <= 1e-1

@@ -12,7 +12,6 @@ from trainprobe.demos import HEALTHY_DEMO
 from trainprobe.engine import Trainer, make_config
 from trainprobe.spec import load_spec
 from trainprobe.sweep import RangeTestCallback, run_lr_sweep, run_range_tests
-from trainprobe.sweep.rung import prepare_task
 
 
 @pytest.fixture(autouse=True, scope="module")
@@ -56,14 +55,12 @@ def blind(tmp_path):
     path.write_text(BLIND_SPEC)
     spec = load_spec(path)
     train, _ = spec.build_data()
-    prepare_task(spec, train, 0)
     return path, spec, train
 
 
 def digits():
     spec = load_spec(HEALTHY_DEMO)
     train, _ = spec.build_data()
-    prepare_task(spec, train, 0)
     return spec, train
 
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import torch
 from torch import nn
 
 from .errors import SpecError, UserCodeError
@@ -174,5 +175,7 @@ def check_dataset(dataset: Any, role: str, task: Task) -> None:
 
 def sample_items(dataset: Any, count: int) -> list[Any]:
     """Up to `count` items spread evenly over the dataset, read once."""
-    step = max(1, len(dataset) // count)
-    return [dataset[i] for i in range(0, len(dataset), step)[:count]]
+    if len(dataset) <= count:
+        return [dataset[i] for i in range(len(dataset))]
+    indices = torch.linspace(0, len(dataset) - 1, count).round().long().tolist()
+    return [dataset[i] for i in indices]

@@ -21,7 +21,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from ..formatting import number
-from .onset import Onset
+from .onset import PATIENCE, Onset
 
 UNDERFIT_IMPROVEMENT = 0.25
 BIG_GAP = 0.30  # of the validation loss
@@ -118,12 +118,12 @@ def overfitting(onset: Onset, share: float | None) -> Check:
                 "earlier, or add regularization (dropout, weight decay, augmentation, data).")
     elif big_gap:
         text = (f"Yes: the final gap is large ({fmt(onset.final_gap)}, {pct(ratio)} of the "
-                "validation loss, {pct(share)} of what training gained) even though validation "
+                f"validation loss, {pct(share)} of what training gained) even though validation "
                 "has not clearly turned upward yet. "
                 "Add regularization or data before training longer.")
     elif onset.t_val_min is not None and onset.rise and onset.rise > 0:
         text = (f"No sustained rise: validation is {fmt(onset.rise)} above its minimum, "
-                f"within the threshold {fmt(onset.threshold)} or not for {3} evals in a row.")
+                f"within the threshold {fmt(onset.threshold)} or not for {PATIENCE} evals in a row.")
     else:
         text = "No: validation loss was still at or near its lowest at the end."
     return Check("overfitting", applies, "Overfitting (large or growing gap)", text,

@@ -21,6 +21,8 @@ from .smoothing import noise_level, robust_smooth, second_differences
 DIP_SIGMAS = 4.0  # a single eval this many noise sigmas from the trend is an anomaly
 MIN_ANOMALY = 0.01  # ... and at least 1% of the loss away from it
 
+PATIENCE = 3  # evals above the minimum before a rise counts as the onset
+
 
 @dataclass
 class Onset:
@@ -60,7 +62,7 @@ class Onset:
 
 def overfit_onset(steps: Sequence[int], train_loss: Sequence[float],
                   val_loss: Sequence[float], *, best_step: int | None = None,
-                  patience: int = 3, min_rise: float = 0.02, window: int | None = None,
+                  patience: int = PATIENCE, min_rise: float = 0.02, window: int | None = None,
                   near_steps: int | None = None) -> Onset:
     """Analyse losses recorded at the same eval `steps` (`train_loss` = the training loss
     around each eval, e.g. a window mean).

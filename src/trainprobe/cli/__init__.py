@@ -22,7 +22,7 @@ from .probe_cmd import demo, probe
 from .sweep_cmd import grid, lr_sweep
 from .train_cmd import train_command, transition
 
-EXIT_BAD_INPUT = 2
+EXIT_BAD_INPUT, EXIT_INTERRUPTED = 2, 130
 
 
 class Main(click.Group):
@@ -37,6 +37,9 @@ class Main(click.Group):
             # Text, not markup: a message may hold brackets ("sizes [1, 2]")
             console_err.print(Text.assemble(("error:", "bold red"), f" {error}"), soft_wrap=True)
             sys.exit(EXIT_BAD_INPUT)
+        except KeyboardInterrupt:  # Ctrl-C outside a training loop (set-up, analysis)
+            console_err.print("interrupted", style="yellow")
+            sys.exit(EXIT_INTERRUPTED)
 
 
 @click.group(cls=Main, context_settings={"help_option_names": ["-h", "--help"]})

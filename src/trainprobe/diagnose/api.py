@@ -11,7 +11,7 @@ from typing import Any
 
 from ..engine.config import make_config
 from ..errors import UserCodeError
-from ..overfit.ladder import ProbeRun, rung_config, rung_subset
+from ..overfit.ladder import ProbeRun, rung_config
 from ..spec import Spec, load_spec
 from .batch_checks import batch_checks
 from .confirm import confirm
@@ -41,14 +41,17 @@ def diagnose_probe(run: ProbeRun) -> list[dict[str, Any]]:
     `diagnoses`). The first failed rung is diagnosed (else the largest rung)."""
     if not run.rungs:
         return []
-    rung = next((r for r in run.rungs if not r.passed), run.rungs[-1])
+    rung = next((r for r in run.rungs if not r.passed and r.stop_reason != "interrupted"),
+                run.rungs[-1])
     ctx = Context(run.spec, run.train_data, rung.n, make_config(rung.config), run.seed,
                   rung=rung, rungs=run.rungs)
     findings, evidence = before_training(ctx)
     findings += guarded("dynamics", lambda: dynamics_checks(ctx, run.rungs))
     findings += [error_finding(r.error, str(run.spec.path), r.n) for r in run.rungs if r.error]
-    guarded("confirmation", lambda: confirm(rank(findings), ctx, evidence))
-    return [f.to_dict() for f in rank(findings)]
+    ranked = rank(findings)
+    if not run.interrupted:  # the user asked to stop: no reruns
+        guarded("confirmation", lambda: confirm(ranked, ctx, evidence))
+    return [f.to_dict() for f in rank(ranked)]
 
 
 def diagnose_spec(spec: Spec | str | Path, n: int = DEFAULT_N, seed: int = 0) -> list[dict[str, Any]]:
@@ -60,8 +63,6 @@ def diagnose_spec(spec: Spec | str | Path, n: int = DEFAULT_N, seed: int = 0) ->
 def inspect_spec(spec: Spec | str | Path, n: int = DEFAULT_N, seed: int = 0) -> SpecDiagnosis:
     spec = spec if isinstance(spec, Spec) else load_spec(spec)
     train_data, _ = spec.build_data()
-    reference = rung_subset(train_data, min(len(train_data), 2048), seed)
-    spec.task.prepare([reference[i] for i in range(len(reference))])
     n = max(1, min(n, len(train_data)))
     ctx = Context(spec, train_data, n, rung_config(spec, n, "progressive", seed), seed)
     findings, evidence = before_training(ctx)

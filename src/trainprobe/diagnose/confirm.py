@@ -19,7 +19,7 @@ from ..engine.config import merged
 from ..errors import TrainprobeError
 from ..overfit.ladder import RungResult, train_rung
 from ..overfit.presets import preset_for
-from ..spec import Spec
+from ..spec import REFERENCE_ITEMS, Spec, sample_items
 from . import fixes
 from .context import Context
 from .data_checks import flat_inputs
@@ -75,6 +75,8 @@ def confirm(findings: list[Finding], ctx: Context, ev: BatchEvidence,
             result = run_experiment(experiment, ctx)
         except TrainprobeError:
             continue  # the fixed spec could not even be built: no evidence either way
+        if result.stop_reason == "interrupted":
+            break  # Ctrl-C is not evidence against the cause
         record(finding, experiment, ctx, result)
         if result.passed:
             break
@@ -115,7 +117,7 @@ def run_experiment(experiment: Experiment, ctx: Context) -> RungResult:
 
 
 def fixes_sample(data: Sequence[Any], ctx: Context) -> list[Any]:
-    return [data[i] for i in range(min(len(data), 2048))]
+    return sample_items(data, REFERENCE_ITEMS)  # the sample Spec.build_data prepares from
 
 
 def experiment_for(finding: Finding, ctx: Context, ev: BatchEvidence) -> Experiment | None:

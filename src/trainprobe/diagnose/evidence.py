@@ -147,7 +147,8 @@ def run_pass(ctx: Context, model: nn.Module, evidence: BatchEvidence,
         stage = "loss"
         loss = ctx.spec.task.loss(outputs, batch, ctx.loss_fn)
         evidence.loss = float(loss.detach())
-        evidence.untrained_loss = ctx.spec.task.untrained_loss(outputs.detach(), batch)
+        if isinstance(outputs, Tensor):
+            evidence.untrained_loss = ctx.spec.task.untrained_loss(outputs.detach(), batch)
         stage = "backward"
         loss.backward()
     except TrainprobeError:

@@ -64,23 +64,24 @@ class BatchStream:
         self.position += 1
         return self.collate(indices)
 
-    def collate(self, indices: torch.Tensor) -> Batch:
+    def collate(self, indices: torch.Tensor, augment: bool = True) -> Batch:
         if self._stacked is not None:
             return select(self._stacked, indices)
-        items = [self.item(int(i)) for i in indices]
+        items = [self.item(int(i), augment) for i in indices]
         return self.task.collate(items)
 
-    def item(self, index: int) -> Any:
+    def item(self, index: int, augment: bool = True) -> Any:
         item = self._items[index] if self._items is not None else read_item(self.dataset, index)
-        if self.augment is not None:
+        if augment and self.augment is not None:
             x, y = item
             item = (self.augment(x), y)
         return item
 
     def all_batches(self) -> Iterator[Batch]:
-        """One pass in dataset order, for evaluation."""
+        """One pass in dataset order, for evaluation: never augmented."""
         for start in range(0, len(self.dataset), self.batch_size):
-            yield self.collate(torch.arange(start, min(start + self.batch_size, len(self.dataset))))
+            stop = min(start + self.batch_size, len(self.dataset))
+            yield self.collate(torch.arange(start, stop), augment=False)
 
     def _try_stack(self, items: list[Any]) -> Batch | None:
         try:

@@ -83,13 +83,16 @@ class Trainer:
             self.emit("before_fit")
             while True:
                 self.stop_if_over_budget(time.perf_counter() - started)
-                self.lr = lr_at(self.step, config) * self.plateau.scale
+                self.lr = lr_at(self.step, config)
+                if self.plateau.scale < 1.0:  # the plateau decay stops at min_lr
+                    self.lr = max(self.lr * self.plateau.scale, config.min_lr)
                 for group in self.optimizer.param_groups:
                     group["lr"] = self.lr
                 loss = self.accumulate_gradients()
+                if self.scaler.is_enabled():  # callbacks and clipping see true gradients
+                    self.scaler.unscale_(self.optimizer)
                 self.emit("after_backward")
                 if config.grad_clip is not None:
-                    self.scaler.unscale_(self.optimizer)
                     nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
                 self.scaler.step(self.optimizer)
                 self.scaler.update()

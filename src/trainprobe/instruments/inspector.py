@@ -345,8 +345,7 @@ class InspectorCallback(Callback):
             self.inspector.resume_at(trainer.step)
 
     def after_backward(self, trainer: Trainer) -> None:
-        if not trainer.scaler.is_enabled():  # scaled AMP grads are measured after unscale
-            self.inspector.record_grads(trainer.step + 1)
+        self.inspector.record_grads(trainer.step + 1)  # before clipping, after AMP unscale
 
     def after_step(self, trainer: Trainer, loss: Tensor) -> None:
         self.inspector.step(loss=loss, lr=trainer.lr, step=trainer.step)

@@ -15,7 +15,7 @@ from .grid_file import read_grid
 from .lr_sweep import DEFAULT_LRS, DEFAULT_STEPS, SweepResult, SweepRun, run_lr_sweep
 from .range_test import run_range_tests
 from .report import sweep_report, write_grid_files, write_sweep_files
-from .rung import choose_rung, prepare_task
+from .rung import choose_rung
 
 Method = Literal["sweep", "range", "both"]
 
@@ -47,7 +47,6 @@ def choose_lr(spec: str | Path | Spec, *, rung: int | None = None, method: Metho
     """Choose a learning rate for the spec at a rung; optionally check it with the probe."""
     spec = spec if isinstance(spec, Spec) else load_spec(spec)
     train_data, _ = spec.build_data()
-    prepare_task(spec, train_data, seed)
     where = choose_rung(spec, train_data, rung, seed, overrides)
     seed_list = list(range(seed, seed + seeds))
     sweep = ranges = None
@@ -87,7 +86,6 @@ def grid_search(spec: str | Path | Spec, grid_path: str | Path, *, rung: int | N
     spec = spec if isinstance(spec, Spec) else load_spec(spec)
     space = read_grid(grid_path)  # bad grid files fail before any training
     train_data, _ = spec.build_data()
-    prepare_task(spec, train_data, seed)
     where = choose_rung(spec, train_data, rung, seed, overrides)
     result = run_grid(spec, train_data, where.n, space, storage=storage, study_name=study_name,
                       jobs=jobs, trials=trials, seed=seed, overrides=overrides,

@@ -34,12 +34,3 @@ def choose_rung(spec: Spec, train_data: Sequence[Any], rung: int | None, seed: i
         return RungChoice(run.breaking_point, "the ladder's breaking rung")
     largest = run.rungs[-1].n
     return RungChoice(largest, f"every rung passed; using the largest rung ({largest})")
-
-
-def prepare_task(spec: Spec, train_data: Sequence[Any], seed: int) -> None:
-    """What run_ladder does before its first rung: let the task read dataset facts
-    (e.g. the target variance a regression threshold is relative to)."""
-    from ..overfit.ladder import rung_subset
-
-    reference = rung_subset(train_data, min(len(train_data), 2048), seed)
-    spec.task.prepare([reference[i] for i in range(len(reference))])

@@ -42,12 +42,18 @@ class Regression(Task):
         batch = super().collate(items)
         return Batch(batch.inputs, batch.targets.float())
 
+    @staticmethod
+    def predictions(outputs: Tensor, batch: Batch) -> Tensor:
+        """(N, 1) outputs for (N,) targets are reshaped, never broadcast to (N, N)."""
+        truth = batch.targets
+        return outputs.reshape(truth.shape) if outputs.numel() == truth.numel() else outputs
+
     def default_loss(self, outputs: Tensor, batch: Batch) -> Tensor:
-        return F.mse_loss(outputs, batch.targets)
+        return F.mse_loss(self.predictions(outputs, batch), batch.targets)
 
     def score(self, outputs: Tensor, batch: Batch) -> dict[str, float]:
         truth = batch.targets.float()
-        predicted = outputs.reshape(truth.shape) if outputs.numel() == truth.numel() else outputs
+        predicted = self.predictions(outputs, batch)
         predicted = predicted.expand_as(truth) if predicted.shape != truth.shape else predicted
         return {
             "sse": (predicted - truth).pow(2).sum().item(),

@@ -45,4 +45,4 @@ def is_previous_demo_run(run_dir: Path) -> bool:
     except (OSError, ValueError):
         return False
     spec_path = (manifest.get("spec") or {}).get("path") or ""
-    return isinstance(spec_path, str) and Path(spec_path).name == TRAIN_DEMO.name
+    return isinstance(spec_path, str) and Path(spec_path).resolve() == TRAIN_DEMO.resolve()

@@ -41,7 +41,6 @@ from .tensorboard import TensorBoardCallback, summary_writer_class
 MANIFEST = "manifest.json"
 #: keys that may change on --resume without changing the trajectory already trained
 RESUME_MUTABLE = {"max_steps", "max_seconds", "max_epochs", "device", "tensorboard"}
-PREPARE_ITEMS = 2048  # items the task reads dataset-level facts from (e.g. target variance)
 
 
 @dataclass
@@ -83,7 +82,6 @@ def train(spec: Spec | str | Path, config: ConfigLike = None,
     saved = prepare_run_dir(run_dir, resume)
     config = resolve_config(spec, config, overrides, saved)
     train_data, val_data = spec.build_data()
-    spec.task.prepare([train_data[i] for i in range(min(len(train_data), PREPARE_ITEMS))])
     torch.manual_seed(config.seed)  # model init; a resume overwrites weights and RNG anyway
     model = spec.build_model(hidden_dim=config.hidden_dim, dropout=config.dropout)
     warnings = hint_warnings(spec, config)

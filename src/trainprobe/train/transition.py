@@ -93,7 +93,12 @@ def read_report(path: Path) -> dict[str, Any]:
     if not isinstance(report, dict) or report.get("schema") != REPORT_SCHEMA:
         raise ConfigError(f"{path.name} is not a probe report (schema {REPORT_SCHEMA!r})",
                           "pass the report.json written by `trainprobe probe`")
-    if report.get("verdict") != "pass" or not any(e.get("passed") for e in report["ladder"]):
+    ladder = report.get("ladder")
+    if not isinstance(ladder, list) or not all(isinstance(e, dict) and "n" in e and "passed" in e
+                                               for e in ladder):
+        raise ConfigError(f"{path.name} has no valid 'ladder' list",
+                          "pass the report.json written by `trainprobe probe`, unedited")
+    if report.get("verdict") != "pass" or not any(e["passed"] for e in ladder):
         raise ConfigError(f"the probe in {path.name} did not pass (breaking point "
                           f"{report.get('breaking_point')})",
                           "full training starts from a setup that memorizes: fix it until "

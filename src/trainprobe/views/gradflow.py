@@ -93,7 +93,7 @@ def write_png(path: str | Path, rows: list[Row], title: str) -> Path:
     try:
         from PIL import Image, ImageDraw
     except ImportError:
-        raise TrainprobeError("--png needs Pillow", "pip install pillow, or use --html") from None
+        raise TrainprobeError("--png needs Pillow", "pip install 'trainprobe[png]', or use --html") from None
     line, left, width = 22, 260, 420
     image = Image.new("RGB", (left + width + 120, 50 + line * max(len(rows), 1)), "white")
     draw = ImageDraw.Draw(image)
