@@ -85,3 +85,16 @@ def test_user_code_error_names_the_users_file_and_line(write_spec):
         load_spec(path).build_model()
     assert "build_model() raised ValueError: boom" in str(raised.value)
     assert raised.value.location == f"{path}:10"
+
+
+def test_numpy_scalar_labels_are_accepted(write_spec):
+    # sklearn arrays index to numpy scalars: y[i] is np.int64 / np.float64, not int/float
+    import numpy as np
+
+    from trainprobe.tasks import make_task
+
+    make_task("classification").check_item((torch.zeros(3), np.int64(2)), 0)
+    make_task("binary").check_item((torch.zeros(3), np.float32(1.0)), 0)
+    make_task("regression").check_item((torch.zeros(3), np.float32(1.5)), 0)
+    with pytest.raises(SpecError, match="expected an int class index"):
+        make_task("classification").check_item((torch.zeros(3), np.float32(2.0)), 0)

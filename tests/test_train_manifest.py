@@ -53,8 +53,14 @@ def test_manifest_records_provenance(tmp_path):
     assert manifest["best_checkpoint"]["step"] == result.best_step
     assert manifest["best_checkpoint"]["path"].endswith("checkpoints/best.pt")
     assert manifest["last_checkpoint"]["step"] == 20
-    # the same scalars, exported for TensorBoard
-    assert list((tmp_path / "run" / "tensorboard").glob("events.out.tfevents.*"))
+    # the same scalars, exported for TensorBoard: one train loss per step, equal to the log's
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    events = EventAccumulator(str(tmp_path / "run" / "tensorboard"))
+    events.Reload()
+    exported = [(e.step, e.value) for e in events.Scalars("train/loss")]
+    assert [step for step, _ in exported] == list(range(1, 21))
+    assert [v for _, v in exported] == pytest.approx(result.losses, rel=1e-6)
 
 
 def test_no_git_repository_is_tolerated(tmp_path):

@@ -33,9 +33,6 @@ def parse_sizes(text: str | None) -> list[int | str] | None:
     return sizes
 
 
-def is_interactive() -> bool:
-    return sys.stderr.isatty()
-
 
 def exit_with(code: int) -> Any:
     sys.exit(code)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import torch
@@ -20,7 +20,6 @@ class EvalResult:
     metric_name: str
     memorized: bool
     items: int
-    extras: dict[str, Any] = field(default_factory=dict)
 
     @property
     def metric(self) -> float:

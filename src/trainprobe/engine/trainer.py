@@ -8,7 +8,6 @@ Callback attached through the events in events.py.
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -230,6 +229,3 @@ def build_optimizer(model: nn.Module, config: TrainConfig) -> torch.optim.Optimi
         return torch.optim.Adam(groups, lr=config.lr, betas=config.betas)
     return torch.optim.AdamW(groups, lr=config.lr, betas=config.betas)
 
-
-def is_finite(value: float | None) -> bool:
-    return value is not None and math.isfinite(value)

@@ -6,7 +6,6 @@ Kept free of training so each rule can be tested on scripted sequences.
 from __future__ import annotations
 
 import math
-import statistics
 from collections.abc import Sequence
 
 #: a curve "descended" when its best loss fell to this fraction of its first loss or below
@@ -103,6 +102,3 @@ def trust_text(choices: Sequence[float | None]) -> str:
         return f"seeds agree within x{ratio:.2g} (at most a half-decade apart)"
     return f"seeds disagree by x{ratio:.3g}: treat the answer as rough"
 
-
-def mean(values: Sequence[float]) -> float:
-    return statistics.fmean(values) if values else math.nan

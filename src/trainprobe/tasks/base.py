@@ -3,7 +3,7 @@ loss an untrained model should give. The engine knows nothing task-specific."""
 
 from __future__ import annotations
 
-import math
+import numbers
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -106,8 +106,6 @@ class Task:
         """The loss a model that knows nothing should give (e.g. log C), or None."""
         return None
 
-    def num_outputs(self, outputs: Tensor) -> int:
-        return int(outputs.shape[-1])
 
 
 def as_tensor(value: Any) -> Tensor:
@@ -117,11 +115,8 @@ def as_tensor(value: Any) -> Tensor:
 def is_integer_label(value: Any) -> bool:
     if isinstance(value, bool):
         return False
-    if isinstance(value, int):
+    if isinstance(value, numbers.Integral):  # int and numpy integer scalars
         return True
     return isinstance(value, Tensor) and value.ndim == 0 and not value.is_floating_point() \
         and value.dtype != torch.bool
 
-
-def safe_log(x: float) -> float:
-    return math.log(x) if x > 0 else float("-inf")

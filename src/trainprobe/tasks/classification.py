@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import numbers
 from typing import Any
 
 import torch
@@ -53,7 +54,7 @@ class Binary(Task):
     def check_item(self, item: Any, index: int) -> None:
         super().check_item(item, index)
         y = item[1]
-        value = float(y) if isinstance(y, (int, float)) or (
+        value = float(y) if isinstance(y, numbers.Real) or (
             isinstance(y, Tensor) and y.numel() == 1) else None
         if value not in (0.0, 1.0):
             raise SpecError(
@@ -96,8 +97,6 @@ class Binary(Task):
     def untrained_loss(self, outputs: Tensor, batch: Batch) -> float | None:
         return math.log(2.0)
 
-    def num_outputs(self, outputs: Tensor) -> int:
-        return 2
 
 
 def describe(value: Any) -> str:

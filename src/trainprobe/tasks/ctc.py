@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import jiwer
@@ -107,8 +106,6 @@ class CTC(Task):
     def untrained_loss(self, outputs: Tensor, batch: Batch) -> float | None:
         return None  # depends on alignment counts; the one-batch check uses entropy instead
 
-    def num_outputs(self, outputs: Tensor) -> int:
-        return int(outputs.shape[-1])
 
 
 def edit_counts(references: list[list[int]], hypotheses: list[list[int]]) -> int:
@@ -122,6 +119,3 @@ def edit_counts(references: list[list[int]], hypotheses: list[list[int]]) -> int
                                 [" ".join(map(str, h)) for _, h in pairs])
     return result.substitutions + result.deletions + result.insertions + missing
 
-
-def uniform_log_prob(vocab_size: int) -> float:
-    return -math.log(vocab_size)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numbers
 from typing import Any
 
 import torch
@@ -25,7 +26,8 @@ class Regression(Task):
     def check_item(self, item: Any, index: int) -> None:
         super().check_item(item, index)
         y = item[1]
-        if not (isinstance(y, float) or (isinstance(y, Tensor) and y.is_floating_point())):
+        if not (isinstance(y, float) or (isinstance(y, Tensor) and y.is_floating_point())
+                or (isinstance(y, numbers.Real) and not isinstance(y, numbers.Integral))):
             raise SpecError(
                 f"dataset item {index}: target is {describe(y)}, expected a float tensor",
                 "return y as torch.tensor(value, dtype=torch.float32) for TASK='regression'",

@@ -30,14 +30,23 @@ class TensorBoardCallback(Callback):
         self.log_dir = Path(log_dir)
         self.writer_class = summary_writer_class()  # fail before training, not after
         self.writer: Any = None
+        self.written = 0  # entries of trainer.losses already exported
 
     def before_fit(self, trainer: Trainer) -> None:
         purge = trainer.step + 1 if trainer.step else None
         self.writer = self.writer_class(log_dir=str(self.log_dir), purge_step=purge)
+        self.written = len(trainer.losses)
 
     def after_step(self, trainer: Trainer, loss: Tensor) -> None:
-        self.writer.add_scalar("train/loss", float(loss), trainer.step)
+        self.export_losses(trainer)
         self.writer.add_scalar("train/lr", trainer.lr, trainer.step)
+
+    def export_losses(self, trainer: Trainer) -> None:
+        """Losses the engine has already synced to the host (losses[k] is step k + 1), so
+        this adds no device sync per step."""
+        while self.written < len(trainer.losses):
+            self.writer.add_scalar("train/loss", trainer.losses[self.written], self.written + 1)
+            self.written += 1
 
     def after_eval(self, trainer: Trainer, result: EvalResult) -> None:
         self.writer.add_scalar("val/loss", result.loss, trainer.step)
@@ -45,5 +54,6 @@ class TensorBoardCallback(Callback):
 
     def after_fit(self, trainer: Trainer) -> None:
         if self.writer is not None:
+            self.export_losses(trainer)  # the engine flushed the last block before after_fit
             self.writer.close()
             self.writer = None
