@@ -174,3 +174,20 @@ def test_reference_sample_spreads_over_the_whole_dataset():
 
     picked = sample_items(list(range(3000)), 2048)
     assert len(picked) == 2048 and picked[0] == 0 and picked[-1] == 2999
+
+
+def test_resume_state_restores_python_and_numpy_randomness(tmp_path):
+    # augmentations often draw from `random` or numpy: resume must replay those too
+    import random
+
+    import numpy as np
+
+    trainer = Trainer(nn.Linear(4, 3), make_task("classification"), data(16),
+                      make_config({"max_steps": 2}))
+    trainer.fit()
+    random.seed(5)
+    np.random.seed(7)
+    torch.save(trainer.state_dict(), tmp_path / "state.pt")
+    expected = (random.random(), float(np.random.rand()))
+    trainer.load_state_dict(torch.load(tmp_path / "state.pt", weights_only=True))
+    assert (random.random(), float(np.random.rand())) == expected

@@ -8,11 +8,13 @@ Callback attached through the events in events.py.
 
 from __future__ import annotations
 
+import random
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import torch
 from torch import Tensor, nn
 
@@ -189,6 +191,8 @@ class Trainer:
             "seconds": self.seconds,
             "losses": list(self.losses),
             "rng_cpu": torch.get_rng_state(),
+            "rng_python": random.getstate(),
+            "rng_numpy": numpy_rng_state(),
             "rng_cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else [],
             "callbacks": {cb.state_key: cb.state_dict() for cb in self.callbacks
                           if cb.state_key},
@@ -204,6 +208,9 @@ class Trainer:
         self.seconds = float(state["seconds"])
         self.losses = list(state["losses"])
         torch.set_rng_state(state["rng_cpu"])
+        if "rng_python" in state:  # augmentations often draw from random or numpy
+            random.setstate(state["rng_python"])
+            set_numpy_rng_state(state["rng_numpy"])
         if state["rng_cuda"] and torch.cuda.is_available():
             torch.cuda.set_rng_state_all(state["rng_cuda"])
         for callback in self.callbacks:
@@ -229,3 +236,15 @@ def build_optimizer(model: nn.Module, config: TrainConfig) -> torch.optim.Optimi
         return torch.optim.Adam(groups, lr=config.lr, betas=config.betas)
     return torch.optim.AdamW(groups, lr=config.lr, betas=config.betas)
 
+
+
+def numpy_rng_state() -> tuple[Any, ...]:
+    """numpy's global RNG state as plain Python values (weights_only checkpoints hold no
+    ndarrays)."""
+    name, keys, position, has_gauss, cached = np.random.get_state()
+    return name, keys.tolist(), int(position), int(has_gauss), float(cached)
+
+
+def set_numpy_rng_state(state: tuple[Any, ...]) -> None:
+    name, keys, position, has_gauss, cached = state
+    np.random.set_state((name, np.array(keys, dtype=np.uint32), position, has_gauss, cached))
