@@ -28,10 +28,12 @@ class EvalResult:
 
 @torch.no_grad()
 def evaluate(model: nn.Module, batches: Iterable[Batch], task: Task,
-             loss_fn: Callable[..., Any] | None, device: torch.device) -> EvalResult:
+             loss_fn: Callable[..., Any] | None, device: torch.device,
+             reference: dict[str, float] | None = None) -> EvalResult:
+    """`reference`: the task's data-only counts for this set (Task.reference_counts)."""
     was_training = model.training
     model.eval()
-    counts = Counts()
+    counts = Counts(dict(reference or {}))
     try:
         for batch in batches:
             batch = batch.to(device)

@@ -74,6 +74,7 @@ class Trainer:
         self.stop_reason = ""
         self.seconds = 0.0  # training time, carried across --resume
         self._pending: list[Tensor] = []
+        self._reference: dict[str, float] | None = None
 
     # --- the loop ---------------------------------------------------------------------
     def fit(self) -> FitResult:
@@ -130,7 +131,10 @@ class Trainer:
 
     def run_eval(self, emit: bool = True) -> EvalResult:
         data = self.eval_batches or self.batches
-        result = evaluate(self.model, data.all_batches(), self.task, self.loss_fn, self.device)
+        if self._reference is None:  # data-only counts: the same at every eval
+            self._reference = self.task.reference_counts(data.all_batches())
+        result = evaluate(self.model, data.all_batches(), self.task, self.loss_fn, self.device,
+                          self._reference)
         self.flush_losses()
         self.evals.append((self.step, result))
         if emit:

@@ -4,7 +4,7 @@ loss an untrained model should give. The engine knows nothing task-specific."""
 from __future__ import annotations
 
 import numbers
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -94,6 +94,11 @@ class Task:
 
     def score(self, outputs: Tensor, batch: Batch) -> dict[str, float]:
         raise NotImplementedError
+
+    def reference_counts(self, batches: Iterable[Batch]) -> dict[str, float]:
+        """Counts that depend on the evaluated data alone (not the model), computed once
+        per evaluation set and added to every evaluation's counts."""
+        return {}
 
     def summarize(self, counts: dict[str, float]) -> dict[str, float]:
         """Metric values from summed counts; the first key is the headline metric."""
