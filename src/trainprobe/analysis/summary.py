@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
 
+from ..formatting import json_safe
 from .diagnosis import diagnose
 from .layers import layer_health
 from .onset import overfit_onset
@@ -18,19 +18,7 @@ LOWER_IS_BETTER = {"wer", "cer", "mse", "mae", "rmse", "perplexity", "loss", "er
 
 
 def clean(value: Any) -> Any:
-    """JSON-safe copy: floats to 4 significant digits, NaN/inf to None, numpy to Python."""
-    if isinstance(value, dict):
-        return {str(k): clean(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [clean(v) for v in value]
-    if isinstance(value, (bool, np.bool_)):
-        return bool(value)
-    if isinstance(value, (int, np.integer)):
-        return int(value)
-    if isinstance(value, (float, np.floating)):
-        number = float(value)
-        return float(f"{number:.4g}") if math.isfinite(number) else None
-    return value
+    return json_safe(value, digits=4)
 
 
 def best_checkpoint_step(run: RunLog, manifest: dict[str, Any]) -> tuple[int | None, Any]:

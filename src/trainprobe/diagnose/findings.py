@@ -6,9 +6,10 @@ other modules of this package return Findings; `to_dict()` is the report.json fo
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from typing import Any, Literal
+
+from ..formatting import json_safe
 
 Severity = Literal["error", "warning", "info"]
 SEVERITIES: tuple[str, ...] = ("error", "warning", "info")
@@ -104,18 +105,7 @@ class Finding:
 
 def clean(value: Any) -> Any:
     """JSON-safe evidence: finite floats to 4 significant digits, NaN/Inf as None."""
-    if isinstance(value, dict):
-        return {str(k): clean(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [clean(v) for v in value]
-    if isinstance(value, bool) or value is None or isinstance(value, (int, str)):
-        return value
-    if isinstance(value, float):
-        return float(f"{value:.4g}") if math.isfinite(value) else None
-    try:
-        return clean(float(value))
-    except (TypeError, ValueError):
-        return str(value)
+    return json_safe(value, digits=4)
 
 
 def severity_if(failed: bool, when_failed: Severity = "error",

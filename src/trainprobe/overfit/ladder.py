@@ -3,7 +3,6 @@ find the first rung where memorization breaks."""
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -15,6 +14,7 @@ from torch.utils.data import Subset
 from ..engine import Callback, EvalResult, Trainer, make_config
 from ..engine.config import TrainConfig
 from ..errors import ConfigError, UserCodeError
+from ..formatting import finite_or_none
 from ..spec import Spec
 from .presets import preset_for
 from .watcher import RungWatcher
@@ -187,6 +187,3 @@ def run_ladder(spec: Spec, sizes: Sequence[int | str] | None = None, *,
             break
     return ProbeRun(spec, train_data, results, seed)
 
-
-def finite_or_none(value: float | None) -> float | None:
-    return value if value is not None and math.isfinite(value) else None

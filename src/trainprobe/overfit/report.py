@@ -6,11 +6,10 @@ bump the schema string when you do.
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 from typing import Any
 
-from ..formatting import number
+from ..formatting import finite_or_none, number
 from ..io import write_json, write_text
 from .ladder import ProbeRun, RungResult
 
@@ -23,8 +22,8 @@ def rung_entry(rung: RungResult) -> dict[str, Any]:
         "passed": rung.passed,
         "steps": rung.steps,
         "seconds": round(rung.seconds, 3),
-        "final_loss": finite(rung.final_loss),
-        "metric": {"name": rung.metric_name, "value": finite(rung.metric_value)},
+        "final_loss": finite_or_none(rung.final_loss),
+        "metric": {"name": rung.metric_name, "value": finite_or_none(rung.metric_value)},
     }
 
 
@@ -37,13 +36,6 @@ def report_dict(run: ProbeRun, diagnoses: list[dict[str, Any]] | None = None) ->
         "ladder": [rung_entry(r) for r in run.rungs],
         "diagnoses": diagnoses or [],
     }
-
-
-def finite(value: float | None) -> float | None:
-    """JSON has no NaN; a non-finite number is reported as null."""
-    if value is None or not math.isfinite(value):
-        return None
-    return float(value)
 
 
 def report_markdown(run: ProbeRun, report: dict[str, Any]) -> str:

@@ -24,6 +24,7 @@ from optuna.trial import FrozenTrial, TrialState
 
 from ..engine import Callback
 from ..errors import ConfigError, first_line
+from ..formatting import finite_or_none
 from ..overfit.ladder import RungResult, rung_config, train_rung
 from ..spec import Spec
 from .grid_file import from_grid_value, points
@@ -225,8 +226,8 @@ def done_elsewhere(trial: optuna.Trial, space: dict[str, list[Any]]) -> bool:
 
 def trial_attrs(result: RungResult) -> dict[str, Any]:
     attrs = {"passed": result.passed, "steps": result.steps,
-             "seconds": round(result.seconds, 3), "final_loss": json_float(result.final_loss),
-             "metric": json_float(result.metric_value), "metric_name": result.metric_name,
+             "seconds": round(result.seconds, 3), "final_loss": finite_or_none(result.final_loss),
+             "metric": finite_or_none(result.metric_value), "metric_name": result.metric_name,
              "stop_reason": result.stop_reason}
     if result.error is not None:
         attrs["error"] = str(result.error)
@@ -275,6 +276,3 @@ def check_hints(spec: Spec, grid: dict[str, list[Any]]) -> None:
                               f"does not accept {hint}",
                               f"add a {hint} parameter to build_model, or drop it from the grid")
 
-
-def json_float(value: float | None) -> float | None:
-    return value if value is not None and math.isfinite(value) else None

@@ -11,13 +11,13 @@ same engine and stopping rules as the probe.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from ..engine import Callback
 from ..errors import ConfigError
+from ..formatting import finite_or_none
 from ..overfit.ladder import rung_config, train_rung
 from ..spec import Spec
 from . import curves
@@ -58,8 +58,8 @@ class SweepResult:
         runs = [asdict(r) if with_curves else {k: v for k, v in asdict(r).items()
                                                 if k != "losses"} for r in self.runs]
         for run in runs:
-            run["best_loss"] = json_float(run["best_loss"])
-            run["score"] = json_float(run["score"])
+            run["best_loss"] = finite_or_none(run["best_loss"])
+            run["score"] = finite_or_none(run["score"])
         return {"method": "sweep", "rung": self.rung, "steps": self.steps, "lrs": self.lrs,
                 "seeds": self.seeds, "chosen": self.chosen, "per_seed": self.per_seed,
                 "spread": self.spread, "trust": self.trust, "reason": self.reason,
@@ -147,6 +147,3 @@ def why(chosen: float | None, runs: list[SweepRun]) -> str:
     return "no rate halved the loss without diverging in every seed (statuses: " \
            f"{', '.join(statuses)})"
 
-
-def json_float(value: float | None) -> float | None:
-    return value if value is not None and math.isfinite(value) else None

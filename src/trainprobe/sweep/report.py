@@ -3,11 +3,10 @@ the HTML plot, and lr.yaml (the chosen rate, in train's config.yaml format)."""
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 from typing import Any
 
-from ..formatting import number
+from ..formatting import json_safe, number
 from ..io import write_json, write_text
 from .grid import GridResult
 from .lr_sweep import SweepResult
@@ -17,14 +16,7 @@ SWEEP_SCHEMA = "trainprobe.lr_sweep/1"
 
 
 def clean(value: Any) -> Any:
-    """JSON has no NaN or infinity: non-finite floats become null, recursively."""
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, dict):
-        return {key: clean(item) for key, item in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [clean(item) for item in value]
-    return value
+    return json_safe(value)
 
 
 def sweep_report(*, spec_name: str, task: str, rung: int, rung_source: str, method: str,
