@@ -88,3 +88,49 @@ def test_suggest_returns_none_with_a_reason(smoothed, reason):
 
 def test_lr_range_is_log_spaced_and_inclusive():
     assert lr_range(1e-5, 1e-2, 7) == [1e-5, 3.16e-5, 1e-4, 3.16e-4, 1e-3, 3.16e-3, 1e-2]
+
+
+def test_user_code_failing_at_one_rate_is_a_diverged_run_and_at_every_rate_an_error(
+        tmp_path):
+    import textwrap
+
+    import pytest
+
+    from trainprobe.errors import UserCodeError
+    from trainprobe.spec import load_spec
+    from trainprobe.sweep.lr_sweep import run_lr_sweep
+
+    body = textwrap.dedent('''
+        import torch
+        from torch import nn
+        from torch.utils.data import TensorDataset
+        TASK = "classification"
+        ALWAYS = {always}
+        def build_data():
+            g = torch.Generator().manual_seed(0)
+            return TensorDataset(torch.randn(20, 4, generator=g),
+                                 torch.randint(0, 3, (20,), generator=g)), None
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.layer = nn.Linear(4, 3)
+            def forward(self, x):
+                # a user's sanity check that fires once a huge rate blows the weights up
+                assert not ALWAYS and self.layer.weight.abs().max() < 1e3, "weights exploded"
+                return self.layer(x)
+        def build_model():
+            return Net()
+        ''')
+    (tmp_path / "sometimes.py").write_text(body.format(always=False))
+    (tmp_path / "always.py").write_text(body.format(always=True))
+    spec = load_spec(tmp_path / "sometimes.py")
+    train, _ = spec.build_data()
+    result = run_lr_sweep(spec, train, 5, lrs=[1e-3, 1e5], steps=20, seeds=[0],
+                          overrides={"optimizer": "sgd", "grad_clip": None})
+    by_lr = {run.lr: run for run in result.runs}
+    assert by_lr[1e5].status.startswith("diverged")
+    assert not by_lr[1e-3].status.startswith("diverged")
+    spec = load_spec(tmp_path / "always.py")
+    train, _ = spec.build_data()
+    with pytest.raises(UserCodeError, match="weights exploded"):
+        run_lr_sweep(spec, train, 5, lrs=[1e-3, 1e-2], steps=5, seeds=[0])

@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from ..engine import Callback
-from ..errors import ConfigError
+from ..errors import ConfigError, UserCodeError
 from ..formatting import finite_or_none
 from ..overfit.ladder import rung_config, train_rung
 from ..spec import Spec
@@ -81,35 +81,40 @@ def run_lr_sweep(spec: Spec, train_data: Sequence[Any], n: int, *,
                  callbacks: Sequence[Callback] = (),
                  on_run: Callable[[SweepRun], None] | None = None) -> SweepResult:
     """Train a fresh model on rung `n` for every (seed, lr) and choose a rate."""
-    runs = []
+    runs, errors = [], []
     for seed in seeds:
         for lr in lrs:
-            run = sweep_one(spec, train_data, n, lr, seed, steps, overrides, callbacks)
+            run, error = sweep_one(spec, train_data, n, lr, seed, steps, overrides, callbacks)
             runs.append(run)
+            errors.append(error)
             if on_run:
                 on_run(run)
+    if all(errors):  # the code fails at every rate: a bug, not a learning rate
+        raise errors[0]
     return decide(n, steps, list(lrs), list(seeds), runs)
 
 
 def sweep_one(spec: Spec, train_data: Sequence[Any], n: int, lr: float, seed: int, steps: int,
-              overrides: dict[str, Any] | None, callbacks: Sequence[Callback]) -> SweepRun:
+              overrides: dict[str, Any] | None,
+              callbacks: Sequence[Callback]) -> tuple[SweepRun, UserCodeError | None]:
+    """One training at one rate. An exception in the user's code at this rate (e.g. an
+    assert on NaN at a rate that is too high) counts as a diverged run, not a crash."""
     base = rung_config(spec, n, "progressive", seed, overrides)
     # keep the probe's schedule shape: the sweep sees the first `steps` steps of the run
     # the probe would make at this rate, not a schedule squeezed into the budget
     config = rung_config(spec, n, "progressive", seed, {
         **(overrides or {}), "lr": lr, "max_steps": steps, "schedule_steps": base.horizon})
     result = train_rung(spec, train_data, n, config, callbacks)
-    if result.error is not None:
-        raise result.error
     if result.stop_reason == "interrupted":
         raise KeyboardInterrupt  # the engine caught Ctrl-C for this run; end the sweep
-    diverged = result.stop_reason.startswith("diverged") or curves.has_nonfinite(result.losses)
+    diverged = result.stop_reason.startswith("diverged") or curves.has_nonfinite(result.losses) \
+        or result.error is not None
     values = curves.finite(result.losses)
     return SweepRun(lr=lr, seed=seed, steps=result.steps, passed=result.passed,
                     stop_reason=result.stop_reason, best_loss=min(values) if values else None,
                     score=curves.area_score(result.losses, steps, diverged),
                     status=curves.curve_status(result.losses, diverged),
-                    losses=list(result.losses))
+                    losses=list(result.losses)), result.error
 
 
 def decide(n: int, steps: int, lrs: list[float], seeds: list[int],

@@ -129,7 +129,9 @@ def run_range_test(spec: Spec, train_data: Sequence[Any], n: int, *, min_lr: flo
         "max_steps": steps, "eval_every": steps + 1})  # no evals: the rung must not stop early
     result = train_rung(spec, train_data, n, config, [probe, *callbacks])
     if result.error is not None:
-        raise result.error
+        if len(probe.lrs) < 2:
+            raise result.error  # fails at the smallest rates too: a bug, not the ramp
+        probe.diverged = True  # the ramp reached a rate at which the user's code fails
     if result.stop_reason == "interrupted":
         raise KeyboardInterrupt
     suggestion, reason = suggest(probe.lrs, probe.smoothed)
