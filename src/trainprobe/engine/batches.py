@@ -37,6 +37,9 @@ class BatchStream:
         if augment is None and len(dataset) <= CACHE_LIMIT:
             self._items = [read_item(dataset, i) for i in range(len(dataset))]
             self._stacked = self._try_stack(self._items)
+            if self._stacked is not None:
+                self._items = None  # the stacked copy serves every batch
+        self._order: tuple[int, torch.Tensor] | None = None  # (epoch, its permutation)
 
     @property
     def batches_per_epoch(self) -> int:
@@ -60,7 +63,9 @@ class BatchStream:
             self.position += 1
             return self._stacked
         start = self.position * self.batch_size
-        indices = self.order(self.epoch)[start:start + self.batch_size]
+        if self._order is None or self._order[0] != self.epoch:
+            self._order = (self.epoch, self.order(self.epoch))  # once per epoch, not per batch
+        indices = self._order[1][start:start + self.batch_size]
         self.position += 1
         return self.collate(indices)
 

@@ -57,6 +57,8 @@ class Trainer:
         self.task = task
         self.device = choose_device(config.device)
         self.model = model.to(self.device)
+        if hasattr(task, "model"):
+            task.model = self.model  # ctc reads the model's own output_lengths()
         self.loss_fn = loss_fn
         self.callbacks = list(callbacks)
         self.batches = BatchStream(train_data, task, config.batch_size, config.seed,
