@@ -114,3 +114,37 @@ def test_range_test_restores_the_model():
     assert len(probe.lrs) >= 2 and probe.lrs[1] > probe.lrs[0]  # the ramp drove the rate
     after = model.state_dict()
     assert all(torch.equal(before[k], after[k]) for k in before)
+
+
+def test_bad_ramp_is_refused_before_any_training_and_data_is_built_once(tmp_path):
+    import textwrap
+
+    from click.testing import CliRunner
+
+    from trainprobe.cli import main
+    from trainprobe.sweep import choose_lr
+
+    spec = tmp_path / "counted.py"
+    spec.write_text(textwrap.dedent('''
+        import torch
+        from torch import nn
+        from torch.utils.data import TensorDataset
+        TASK = "classification"
+        CALLS = []
+        def build_data():
+            CALLS.append(1)
+            g = torch.Generator().manual_seed(0)
+            return TensorDataset(torch.randn(20, 4, generator=g),
+                                 torch.randint(0, 3, (20,), generator=g)), None
+        def build_model():
+            return nn.Sequential(nn.Linear(4, 16), nn.ReLU(), nn.Linear(16, 3))
+        '''))
+    result = CliRunner().invoke(main, ["lr-sweep", str(spec), "--min-lr", "1",
+                                       "--max-lr", "0.1", "--out", str(tmp_path / "o")])
+    assert result.exit_code == 2 and "bad range test 1..0.1" in result.stderr
+    assert not (tmp_path / "o").exists()
+    import trainprobe as tp
+
+    loaded = tp.load_spec(spec)
+    choose_lr(loaded, method="sweep", lrs=[1e-3, 1e-2], steps=20, seeds=1)
+    assert loaded.module.CALLS == [1]  # ladder, sweep and check share one build_data()

@@ -170,9 +170,12 @@ def run_ladder(spec: Spec, sizes: Sequence[int | str] | None = None, *,
                keep_going: bool = False, seed: int = 0,
                overrides: dict[str, Any] | None = None,
                on_rung: Callable[[int, RungResult | None], None] | None = None,
-               callbacks: Sequence[Callback] = ()) -> ProbeRun:
-    """Run the rungs in order; stop at the first failure unless keep_going."""
-    train_data, _ = spec.build_data()
+               callbacks: Sequence[Callback] = (),
+               train_data: Sequence[Any] | None = None) -> ProbeRun:
+    """Run the rungs in order; stop at the first failure unless keep_going. Pass
+    `train_data` when the caller has already built it (build_data runs user code)."""
+    if train_data is None:
+        train_data, _ = spec.build_data()
     ladder = resolve_sizes(sizes, len(train_data), mode, n_samples)
     configs = [rung_config(spec, n, mode, seed, overrides) for n in ladder]  # fail early
     results: list[RungResult] = []

@@ -8,12 +8,12 @@ from pathlib import Path
 from typing import Any, Literal
 
 from ..engine import Callback
-from ..overfit.ladder import run_ladder
+from ..overfit.ladder import rung_config, train_rung
 from ..spec import Spec, load_spec
 from .grid import GridResult, run_grid
 from .grid_file import read_grid
 from .lr_sweep import DEFAULT_LRS, DEFAULT_STEPS, SweepResult, SweepRun, run_lr_sweep
-from .range_test import run_range_tests
+from .range_test import check_ramp, run_range_tests
 from .report import sweep_report, write_grid_files, write_sweep_files
 from .rung import choose_rung
 
@@ -45,6 +45,8 @@ def choose_lr(spec: str | Path | Spec, *, rung: int | None = None, method: Metho
              overrides: dict[str, Any] | None = None,
              on_run: Callable[[SweepRun], None] | None = None) -> LRSweepOutcome:
     """Choose a learning rate for the spec at a rung; optionally check it with the probe."""
+    if method in ("range", "both"):
+        check_ramp(min_lr, max_lr, range_steps)  # before minutes of ladder and sweep
     spec = spec if isinstance(spec, Spec) else load_spec(spec)
     train_data, _ = spec.build_data()
     where = choose_rung(spec, train_data, rung, seed, overrides)
@@ -57,7 +59,8 @@ def choose_lr(spec: str | Path | Spec, *, rung: int | None = None, method: Metho
         ranges = run_range_tests(spec, train_data, where.n, seeds=seed_list, min_lr=min_lr,
                                  max_lr=max_lr, steps=range_steps, overrides=overrides)
     chosen, chosen_by = (sweep.chosen, "sweep") if sweep else (ranges["suggestion"], "range")
-    checked = check_rate(spec, where.n, chosen, seed, overrides) if verify and chosen else None
+    checked = check_rate(spec, train_data, where.n, chosen, seed, overrides) \
+        if verify and chosen else None
     report = sweep_report(spec_name=spec.path.name, task=spec.task.name, rung=where.n,
                           rung_source=where.why, method=method, sweep=sweep, ranges=ranges,
                           chosen=chosen, chosen_by=chosen_by if chosen else None,
@@ -66,12 +69,13 @@ def choose_lr(spec: str | Path | Spec, *, rung: int | None = None, method: Metho
     return LRSweepOutcome(report, sweep, ranges, files)
 
 
-def check_rate(spec: Spec, n: int, lr: float, seed: int,
+def check_rate(spec: Spec, train_data: Sequence[Any], n: int, lr: float, seed: int,
                overrides: dict[str, Any] | None) -> dict[str, Any]:
     """Run the probe's own rung n with the chosen rate (presets + CONFIG + lr)."""
-    run = run_ladder(spec, [n], mode="single", n_samples=n, seed=seed,
-                     overrides={**(overrides or {}), "lr": lr})
-    rung = run.rungs[0]
+    config = rung_config(spec, n, "single", seed, {**(overrides or {}), "lr": lr})
+    rung = train_rung(spec, train_data, n, config)
+    if rung.stop_reason == "interrupted":
+        raise KeyboardInterrupt
     return {"lr": lr, "n": n, "passed": rung.passed, "steps": rung.steps,
             "seconds": round(rung.seconds, 3), "final_loss": rung.final_loss,
             "stop_reason": rung.stop_reason}

@@ -120,9 +120,7 @@ def run_range_test(spec: Spec, train_data: Sequence[Any], n: int, *, min_lr: flo
                    callbacks: Sequence[Callback] = ()) -> dict[str, Any]:
     """One range test on a fresh model for rung `n`; returns plain data:
     {"lr", "loss", "smoothed", "suggestion", "reason", "diverged", "status", "seed", "rung"}."""
-    if not (0 < min_lr < max_lr) or steps < 2:
-        raise ConfigError(f"bad range test {min_lr:g}..{max_lr:g} over {steps} steps",
-                          "use 0 < --min-lr < --max-lr and --range-steps >= 2")
+    check_ramp(min_lr, max_lr, steps)
     probe = RangeTestCallback(min_lr, max_lr, steps)
     config = rung_config(spec, n, "progressive", seed, {
         **(overrides or {}), "lr": min_lr, "warmup_steps": 0, "schedule": "constant",
@@ -163,3 +161,9 @@ def run_range_tests(spec: Spec, train_data: Sequence[Any], n: int, *,
                                    for t in tests),
             "diverged_at_once": any(t["status"] == "diverged at once" for t in tests),
             "tests": tests}
+
+
+def check_ramp(min_lr: float, max_lr: float, steps: int) -> None:
+    if not (0 < min_lr < max_lr) or steps < 2:
+        raise ConfigError(f"bad range test {min_lr:g}..{max_lr:g} over {steps} steps",
+                          "use 0 < --min-lr < --max-lr and --range-steps >= 2")

@@ -29,7 +29,9 @@ def choose_rung(spec: Spec, train_data: Sequence[Any], rung: int | None, seed: i
             raise ConfigError(f"--rung {rung} is outside 1..{len(train_data)} (training set size)",
                               f"pass a rung between 1 and {len(train_data)}")
         return RungChoice(rung, "given with --rung")
-    run = run_ladder(spec, seed=seed, overrides=overrides)
+    run = run_ladder(spec, seed=seed, overrides=overrides, train_data=train_data)
+    if run.interrupted:
+        raise KeyboardInterrupt  # Ctrl-C during the ladder: no rung was found
     if run.breaking_point is not None:
         return RungChoice(run.breaking_point, "the ladder's breaking rung")
     largest = run.rungs[-1].n
