@@ -98,3 +98,13 @@ def test_numpy_scalar_labels_are_accepted(write_spec):
     make_task("regression").check_item((torch.zeros(3), np.float32(1.5)), 0)
     with pytest.raises(SpecError, match="expected an int class index"):
         make_task("classification").check_item((torch.zeros(3), np.float32(2.0)), 0)
+
+
+def test_a_spec_imports_helper_modules_beside_it(write_spec, tmp_path):
+    (tmp_path / "my_helpers_for_spec.py").write_text("WIDTH = 7\n")
+    path = write_spec(HEALTHY_HEADER + """
+from my_helpers_for_spec import WIDTH
+def build_model():
+    return nn.Linear(8, WIDTH)
+""")
+    assert load_spec(path).build_model().out_features == 7

@@ -139,6 +139,9 @@ def import_file(path: Path) -> Any:
         raise SpecError(f"cannot import {str(path)!r}", "check that it is a Python source file")
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module  # dataclasses and pickling look modules up by name
+    folder = str(path.resolve().parent)
+    if folder not in sys.path:  # helper modules beside the spec import, as with `python spec.py`
+        sys.path.append(folder)
     try:
         spec.loader.exec_module(module)
     except SyntaxError as error:

@@ -2,41 +2,18 @@
 log-probabilities: the loss sees values in [0, 1] and cannot sharpen the distribution."""
 
 import torch
+from corpus_data import CTC_FEATURES as FEATURES
+from corpus_data import CTC_VOCAB as VOCAB
+from corpus_data import ctc_data
 from torch import nn
 
 TASK = "ctc"
 EXPECTED = "OUTPUT_ACTIVATION_MISMATCH"
 FAULT = "forward() returns .softmax(-1) probabilities where CTC needs log-probabilities (log_softmax)."
-VOCAB = 6  # blank + 5 symbols
-FEATURES = 8
-
-
-class Utterances(torch.utils.data.Dataset):
-    def __init__(self, count: int, seed: int):
-        g = torch.Generator().manual_seed(seed)
-        prototypes = torch.randn(VOCAB, FEATURES, generator=torch.Generator().manual_seed(99))
-        self.items = []
-        for _ in range(count):
-            labels = torch.randint(1, VOCAB, (int(torch.randint(2, 5, (1,), generator=g)),),
-                                   generator=g)
-            frames = []
-            for label in labels:
-                frames.append(torch.zeros(1, FEATURES))  # silence
-                frames.append(prototypes[label].repeat(3, 1))
-            frames.append(torch.zeros(1, FEATURES))
-            x = torch.cat(frames) + 0.1 * torch.randn(len(torch.cat(frames)), FEATURES,
-                                                      generator=g)
-            self.items.append((x, labels))
-
-    def __len__(self):
-        return len(self.items)
-
-    def __getitem__(self, index):
-        return self.items[index]
 
 
 def build_data():
-    return Utterances(200, 0), Utterances(50, 1)
+    return ctc_data()
 
 
 class FrameTagger(nn.Module):

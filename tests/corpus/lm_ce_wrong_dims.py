@@ -1,36 +1,19 @@
 """Char GRU trained with nn.CrossEntropyLoss on (N, T, V) logits and (N, T) targets:
 CrossEntropyLoss expects the class dimension second, (N, V, T)."""
 
-from pydoc_data.topics import topics
 
-import torch
+from corpus_data import LM_VOCAB as VOCAB
+from corpus_data import lm_data
 from torch import nn
 
 TASK = "lm"
 EXPECTED = "TARGET_SHAPE_MISMATCH"
 FAULT = "nn.CrossEntropyLoss gets (N, T, V) logits without a transpose/reshape to (N, V, T) or (N*T, V)."
 SIZES = [1, 2, 5, 10]
-SEQ_LEN = 32
-TEXT = "\n".join(topics[key] for key in sorted(topics))[:20_000]
-VOCAB = sorted(set(TEXT))
-
-
-class Chunks(torch.utils.data.Dataset):
-    def __init__(self, ids: torch.Tensor):
-        self.ids = ids
-
-    def __len__(self):
-        return (len(self.ids) - 1) // SEQ_LEN
-
-    def __getitem__(self, index):
-        chunk = self.ids[index * SEQ_LEN: (index + 1) * SEQ_LEN + 1]
-        return chunk[:-1], chunk[1:]
 
 
 def build_data():
-    lookup = {c: i for i, c in enumerate(VOCAB)}
-    ids = torch.tensor([lookup[c] for c in TEXT], dtype=torch.long)
-    return Chunks(ids[:16_000]), Chunks(ids[16_000:])
+    return lm_data()
 
 
 class CharGRU(nn.Module):

@@ -1,36 +1,19 @@
 """Char LSTM where the 'forget-gate bias trick' was applied to every bias, with a value
 of 10: all gates and cell inputs sit saturated near 1 whatever the input."""
 
-from pydoc_data.topics import topics
 
-import torch
+from corpus_data import LM_VOCAB as VOCAB
+from corpus_data import lm_data
 from torch import nn
 
 TASK = "lm"
 EXPECTED = "SATURATED_ACTIVATIONS"
 FAULT = "Every LSTM bias is set to 10 (meant: forget-gate bias 1), saturating all gates and the cell input."
 SIZES = [1, 2, 5, 10]
-SEQ_LEN = 32
-TEXT = "\n".join(topics[key] for key in sorted(topics))[:20_000]
-VOCAB = sorted(set(TEXT))
-
-
-class Chunks(torch.utils.data.Dataset):
-    def __init__(self, ids: torch.Tensor):
-        self.ids = ids
-
-    def __len__(self):
-        return (len(self.ids) - 1) // SEQ_LEN
-
-    def __getitem__(self, index):
-        chunk = self.ids[index * SEQ_LEN: (index + 1) * SEQ_LEN + 1]
-        return chunk[:-1], chunk[1:]
 
 
 def build_data():
-    lookup = {c: i for i, c in enumerate(VOCAB)}
-    ids = torch.tensor([lookup[c] for c in TEXT], dtype=torch.long)
-    return Chunks(ids[:16_000]), Chunks(ids[16_000:])
+    return lm_data()
 
 
 class CharLSTM(nn.Module):
