@@ -14,6 +14,7 @@ import torch
 from torch import Tensor, nn
 
 from ..overfit.ladder import rung_subset
+from ..tasks.structure import first_tensor
 from .context import DATA_SAMPLE, Context
 from .evidence import BatchEvidence
 from .findings import (
@@ -267,7 +268,7 @@ def ctc_feasibility(ctx: Context, ev: BatchEvidence, items: list[Any],
     if callable(rule):
         frames = torch.as_tensor(rule(input_lengths)).long()
     else:
-        ratio = ev.outputs.shape[1] / ev.batch.inputs.shape[1]
+        ratio = ev.outputs.shape[1] / first_tensor(ev.batch.inputs).shape[1]
         frames = torch.ceil(input_lengths.float() * ratio).long()
     needed = torch.tensor([len(y) + int((tensor(y)[1:] == tensor(y)[:-1]).sum()) if len(y) else 0
                            for _, y in items])

@@ -19,6 +19,7 @@ from torch import Tensor, nn
 from ..errors import TrainprobeError, UserCodeError
 from ..instruments.hooks import activation_modules, first_tensor, hooked, parameter_layers
 from ..tasks import Batch
+from ..tasks.structure import call_model, output_tensor
 from .context import STATS_BATCH, Context
 
 # grad_fn names of ops that only move or copy values: the output op is found below them
@@ -136,8 +137,8 @@ def run_pass(ctx: Context, model: nn.Module, evidence: BatchEvidence,
     stage = "forward"
     try:
         with hooked(leaves, record):
-            outputs = model(batch.inputs)
-        evidence.outputs = outputs.detach() if isinstance(outputs, Tensor) else None
+            outputs = output_tensor(call_model(model, batch.inputs))
+        evidence.outputs = outputs.detach()
         if isinstance(outputs, Tensor):
             node = output_node(outputs)
             evidence.output_op = op_name(node)
@@ -229,7 +230,7 @@ def batchnorm_fails_on_one(ctx: Context) -> UserCodeError | None:
     try:
         model = ctx.spec.build_model(**ctx.hints())
         model.train()
-        model(ctx.spec.task.collate(item).inputs)
+        call_model(model, ctx.spec.task.collate(item).inputs)
     except UserCodeError as error:
         return error
     except Exception as error:

@@ -10,6 +10,7 @@ import torch
 
 from ..errors import UserCodeError
 from ..tasks import Batch, Task
+from ..tasks.structure import map_tensors
 
 CACHE_LIMIT = 50_000  # items kept in memory after the first read (no augmentation)
 
@@ -103,7 +104,7 @@ class BatchStream:
 
 
 def select(batch: Batch, indices: torch.Tensor) -> Batch:
-    return Batch(batch.inputs[indices], batch.targets[indices])
+    return Batch(map_tensors(lambda t: t[indices], batch.inputs), batch.targets[indices])
 
 
 def read_item(dataset: Sequence[Any], index: int) -> Any:

@@ -11,6 +11,7 @@ import torch
 from torch import nn
 
 from ..tasks import Batch, Counts, Task
+from ..tasks.structure import call_model, output_tensor
 
 
 @dataclass
@@ -37,7 +38,7 @@ def evaluate(model: nn.Module, batches: Iterable[Batch], task: Task,
     try:
         for batch in batches:
             batch = batch.to(device)
-            outputs = model(batch.inputs)
+            outputs = output_tensor(call_model(model, batch.inputs))
             loss = task.loss(outputs, batch, loss_fn)
             counts.add(task.score(outputs, batch))
             counts.add({"loss_sum": float(loss) * len(batch), "items": len(batch)})

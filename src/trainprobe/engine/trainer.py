@@ -20,6 +20,7 @@ from torch import Tensor, nn
 
 from ..errors import SpecError
 from ..tasks import Task
+from ..tasks.structure import call_model, output_tensor
 from .batches import BatchStream
 from .config import TrainConfig
 from .device import autocast, choose_device, needs_grad_scaler
@@ -124,7 +125,7 @@ class Trainer:
             batch = next(self.batches).to(self.device)
             self.emit("before_batch", batch)
             with autocast(self.device, self.config.amp):
-                outputs = self.model(batch.inputs)
+                outputs = output_tensor(call_model(self.model, batch.inputs))
                 loss = self.task.loss(outputs, batch, self.loss_fn)
             self.emit("after_loss", loss, outputs, batch)
             self.scaler.scale(loss / accum).backward()

@@ -12,15 +12,17 @@ import torch
 from torch import Tensor
 
 from ..errors import SpecError
+from .structure import map_tensors
 
 LossFn = Callable[..., Tensor]
 
 
 @dataclass
 class Batch:
-    """A collated batch. Lengths are set only for variable-length tasks (ctc)."""
+    """A collated batch. `inputs` is a tensor or a tuple/list/dict of them (see
+    structure.py); lengths are set only for variable-length tasks (ctc)."""
 
-    inputs: Tensor
+    inputs: Any
     targets: Tensor
     input_lengths: Tensor | None = None
     target_lengths: Tensor | None = None
@@ -32,7 +34,8 @@ class Batch:
         def move(t: Tensor | None) -> Tensor | None:
             return None if t is None else t.to(device, non_blocking=True)
 
-        return Batch(move(self.inputs), move(self.targets), move(self.input_lengths),
+        inputs = map_tensors(lambda t: t.to(device, non_blocking=True), self.inputs)
+        return Batch(inputs, move(self.targets), move(self.input_lengths),
                      move(self.target_lengths))
 
 

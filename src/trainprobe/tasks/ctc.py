@@ -11,6 +11,7 @@ from torch import Tensor, nn
 
 from ..errors import SpecError
 from .base import Batch, Task
+from .structure import first_tensor
 
 BLANK = 0
 
@@ -59,7 +60,7 @@ class CTC(Task):
         if callable(rule):
             lengths = torch.as_tensor(rule(batch.input_lengths))
         else:
-            ratio = outputs.shape[1] / batch.inputs.shape[1]
+            ratio = outputs.shape[1] / first_tensor(batch.inputs).shape[1]
             lengths = torch.ceil(batch.input_lengths.float() * ratio)
         return lengths.long().clamp(max=outputs.shape[1]).to(outputs.device)
 

@@ -28,6 +28,7 @@ from .. import __version__
 from ..engine import TrainConfig
 from ..spec import Spec
 from ..tasks import Task
+from ..tasks.structure import tensor_leaves
 
 SCHEMA = "trainprobe.manifest/1"
 HASH_ITEMS = 10_000  # at most this many items are hashed per dataset, evenly spaced
@@ -89,7 +90,8 @@ def dataset_hash(task: Task, dataset: Sequence[Any]) -> tuple[str, int]:
     indices = hashed_indices(len(dataset))
     for start in range(0, len(indices), HASH_CHUNK):
         batch = task.collate([dataset[i] for i in indices[start:start + HASH_CHUNK]])
-        for tensor in (batch.inputs, batch.targets, batch.input_lengths, batch.target_lengths):
+        leaves = [leaf for _, leaf in tensor_leaves(batch.inputs)]
+        for tensor in (*leaves, batch.targets, batch.input_lengths, batch.target_lengths):
             if tensor is not None:
                 update_with_tensor(digest, tensor)
     return digest.hexdigest(), len(indices)

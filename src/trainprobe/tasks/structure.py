@@ -1,0 +1,97 @@
+"""Inputs and outputs of any structure: the one place that knows how a batch's inputs
+reach the model and how the model's outputs become the tensor the loss reads.
+
+An input is a tensor, a tuple/list of inputs (called as `model(*inputs)`) or a dict of
+inputs (called as `model(**inputs)`), nested at will. An output is a tensor, a tuple/list
+(its first element counts) or a dict / Hugging Face `ModelOutput` (its `"logits"`).
+Everything else in trainprobe that touches `Batch.inputs` goes through these functions,
+so no check, rerun or instrument assumes one float tensor.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from torch import Tensor, nn
+
+from ..errors import SpecError
+
+
+def call_model(model: nn.Module | Callable[..., Any], inputs: Any) -> Any:
+    """`model(x)`, `model(*inputs)` or `model(**inputs)`, by the structure of `inputs`."""
+    if isinstance(inputs, Tensor):
+        return model(inputs)
+    if isinstance(inputs, Mapping):
+        return model(**inputs)
+    if isinstance(inputs, (tuple, list)):
+        return model(*inputs)
+    return model(inputs)
+
+
+def output_tensor(outputs: Any) -> Tensor:
+    """The tensor the loss and the metric read: the output itself, the first element of a
+    tuple/list, or the `logits` of a dict / Hugging Face ModelOutput."""
+    if isinstance(outputs, Tensor):
+        return outputs
+    if isinstance(outputs, Mapping):  # ModelOutput is an OrderedDict
+        logits = outputs.get("logits")
+        if isinstance(logits, Tensor):
+            return logits
+        raise SpecError(
+            f"the model returned a {type(outputs).__name__} without a 'logits' tensor "
+            f"(keys: {', '.join(map(str, outputs.keys())) or 'none'})",
+            "return the logits tensor, or a dict / ModelOutput holding it under 'logits'")
+    if isinstance(outputs, (tuple, list)) and outputs:
+        return output_tensor(outputs[0])
+    raise SpecError(f"the model returned {type(outputs).__name__}, not a tensor",
+                    "return the logits tensor from forward() (or a tuple/dict whose first "
+                    "element / 'logits' is it)")
+
+
+def map_tensors(fn: Callable[[Tensor], Any], inputs: Any) -> Any:
+    """The same structure with `fn` applied to every tensor leaf (other leaves kept)."""
+    if isinstance(inputs, Tensor):
+        return fn(inputs)
+    if isinstance(inputs, Mapping):
+        return {key: map_tensors(fn, value) for key, value in inputs.items()}
+    if isinstance(inputs, tuple) and hasattr(inputs, "_fields"):  # a namedtuple
+        return type(inputs)(*(map_tensors(fn, value) for value in inputs))
+    if isinstance(inputs, (tuple, list)):
+        return type(inputs)(map_tensors(fn, value) for value in inputs)
+    return inputs
+
+
+def tensor_leaves(inputs: Any, path: str = "inputs") -> list[tuple[str, Tensor]]:
+    """Every tensor leaf with a readable path: `inputs`, `inputs[1]`,
+    `inputs["input_ids"]`, `inputs["pixels"][0]`; in structure order."""
+    if isinstance(inputs, Tensor):
+        return [(path, inputs)]
+    if isinstance(inputs, Mapping):
+        return [leaf for key, value in inputs.items()
+                for leaf in tensor_leaves(value, f"{path}[{key_text(key)}]")]
+    if isinstance(inputs, (tuple, list)):
+        return [leaf for index, value in enumerate(inputs)
+                for leaf in tensor_leaves(value, f"{path}[{index}]")]
+    return []
+
+
+def key_text(key: Any) -> str:
+    return f'"{key}"' if isinstance(key, str) else repr(key)
+
+
+def batch_size_of(inputs: Any) -> int:
+    """Items in a collated batch: the first dimension of its first tensor leaf."""
+    leaves = tensor_leaves(inputs)
+    if not leaves or leaves[0][1].ndim == 0:
+        raise SpecError("a collated batch holds no tensor with a batch dimension",
+                        "make collate return tensors of shape (N, ...)")
+    return int(leaves[0][1].shape[0])
+
+
+def first_tensor(inputs: Any) -> Tensor:
+    """The first tensor leaf: the one whose length a ratio such as CTC's T'/T refers to."""
+    leaves = tensor_leaves(inputs)
+    if not leaves:
+        raise SpecError("the inputs hold no tensor", "return tensors from __getitem__")
+    return leaves[0][1]
