@@ -56,8 +56,6 @@ class Spec:
         if not isinstance(model, nn.Module):
             raise SpecError(f"build_model() returned {type(model).__name__}, not a torch.nn.Module",
                             "return the model instance from build_model()")
-        if hasattr(self.task, "model"):
-            self.task.model = model  # ctc reads the model's own output_lengths()
         return model
 
     def build_data(self) -> tuple[Sequence[Any], Sequence[Any] | None]:
@@ -71,7 +69,6 @@ class Spec:
         check_dataset(train, "train", self.task)
         if val is not None:
             check_dataset(val, "validation", self.task)
-        self.task.prepare(sample_items(train, REFERENCE_ITEMS))
         return train, val
 
     def build_loss(self) -> Callable[..., Any] | None:

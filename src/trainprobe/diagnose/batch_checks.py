@@ -72,11 +72,11 @@ def nonfinite_outputs(ev: BatchEvidence) -> list[Finding]:
 def broadcasting(ctx: Context, ev: BatchEvidence) -> list[Finding]:
     """An (N, 1) output against an (N,) target broadcasts to (N, N) in elementwise losses:
     no error, but every prediction is pulled toward the mean of all targets."""
-    kind = loss_kind(ctx.loss_fn, ctx.task_name)
+    kind = loss_kind(ctx.loss_fn, ctx.task)
     if ev.batch is None or kind not in ("mse", "bce", "bce_logits"):
         return []
-    if ctx.task_name == "binary" and ctx.loss_fn is None:
-        return []  # the task reshapes (N, 1) logits itself
+    if ctx.task.reshapes_outputs and ctx.loss_fn is None:
+        return []  # the task's own loss reshapes (N, 1) outputs itself
     outputs, targets = ev.outputs, ev.batch.targets
     if outputs.shape == targets.shape:
         return []
@@ -185,7 +185,7 @@ def unit_health(ctx: Context, ev: BatchEvidence) -> list[Finding]:
 
 def uniform_output(ctx: Context, ev: BatchEvidence) -> list[Finding]:
     outputs = ev.outputs.float()
-    if ctx.task_name not in ("classification", "lm", "ctc") or outputs.shape[-1] < 2:
+    if not ctx.task.class_scores or outputs.shape[-1] < 2:
         return []
     if ev.output_op in ("softmax", "sigmoid"):
         return []  # squashed outputs are small by construction; static_checks names them
@@ -208,7 +208,7 @@ def initial_loss(ctx: Context, ev: BatchEvidence) -> list[Finding]:
     expected, loss = ev.untrained_loss, ev.loss
     if expected is None or loss is None or not math.isfinite(loss) or expected <= 0:
         return []
-    if ctx.loss_fn is not None and (loss_kind(ctx.loss_fn, ctx.task_name) is None or any(
+    if ctx.loss_fn is not None and (loss_kind(ctx.loss_fn, ctx.task) is None or any(
             getattr(m, "reduction", "mean") != "mean" for m in loss_modules(ctx.loss_fn))):
         return []  # a custom loss need not match the task's untrained value
     ratio = loss / expected

@@ -8,7 +8,6 @@ Each rerun goes through the ladder's own train_rung on a fresh model, with a sma
 
 from __future__ import annotations
 
-import copy
 import inspect
 import math
 from collections.abc import Sequence
@@ -19,7 +18,8 @@ from ..engine.config import merged
 from ..errors import TrainprobeError
 from ..overfit.ladder import RungResult, train_rung
 from ..overfit.presets import preset_for
-from ..spec import REFERENCE_ITEMS, Spec, sample_items
+from ..spec import Spec
+from ..tasks import SampledItems
 from . import fixes
 from .context import Context
 from .data_checks import flat_inputs
@@ -52,7 +52,6 @@ class Experiment:
     data: Sequence[Any] | None = None
     overrides: dict[str, Any] = field(default_factory=dict)
     hints: dict[str, Any] = field(default_factory=dict)
-    targets_scaled: bool = False
 
 
 def confirm(findings: list[Finding], ctx: Context, ev: BatchEvidence,
@@ -105,19 +104,11 @@ def run_experiment(experiment: Experiment, ctx: Context) -> RungResult:
     budget = {"max_steps": min(ctx.config.max_steps, CONFIRM_STEPS),
               "max_seconds": min(ctx.config.max_seconds or math.inf, CONFIRM_SECONDS)}
     config = merged(ctx.config, {**budget, **experiment.overrides}, "confirmation")
-    task = experiment.spec.task
-    saved = copy.copy(task.__dict__)
     data = experiment.data if experiment.data is not None else ctx.train_data
-    try:
-        if experiment.targets_scaled:
-            task.prepare(fixes_sample(data, ctx))
-        return train_rung(experiment.spec, data, ctx.n, config, model_hints=experiment.hints)
-    finally:
-        task.__dict__.update(saved)
-
-
-def fixes_sample(data: Sequence[Any], ctx: Context) -> list[Any]:
-    return sample_items(data, REFERENCE_ITEMS)  # the sample Spec.build_data prepares from
+    # statistics of the data the rerun trains on (standardized targets have variance 1)
+    stats = experiment.spec.task.prepare(SampledItems(data))
+    return train_rung(experiment.spec, data, ctx.n, config, model_hints=experiment.hints,
+                      stats=stats)
 
 
 def experiment_for(finding: Finding, ctx: Context, ev: BatchEvidence) -> Experiment | None:
@@ -203,7 +194,7 @@ def scaled_targets(finding: Finding, ctx: Context, ev: BatchEvidence) -> Experim
     mean, std = finding.evidence.get("target_mean"), finding.evidence.get("target_std")
     if mean is None or not std:
         return None
-    return Experiment("targets standardized", ctx.spec, targets_scaled=True,
+    return Experiment("targets standardized", ctx.spec,
                       data=fixes.standardized_targets(ctx.train_data, mean, std))
 
 

@@ -6,6 +6,7 @@ else the largest), that rung's configuration, and facts derived from the user's 
 
 from __future__ import annotations
 
+import functools
 import inspect
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -16,6 +17,7 @@ from torch import nn
 from ..engine.config import TrainConfig
 from ..overfit.ladder import RungResult, rung_subset
 from ..spec import Spec
+from ..tasks import SampledItems, Task, TaskStats, make_task
 
 #: how many items the data checks read (the ladder's reference sample is 2048 too)
 DATA_SAMPLE = 2048
@@ -42,7 +44,17 @@ class Context:
 
     @property
     def task_name(self) -> str:
+        """For messages; checks read the task's capabilities instead of its name."""
         return self.spec.task.name
+
+    @property
+    def task(self) -> Task:
+        return self.spec.task
+
+    @functools.cached_property
+    def stats(self) -> TaskStats:
+        """The task's statistics of the whole training set, as the ladder computed them."""
+        return self.task.prepare(SampledItems(self.train_data))
 
     @property
     def batch_size(self) -> int:
@@ -70,16 +82,15 @@ LOSS_NAMES: tuple[tuple[str, str], ...] = (
     ("NLLLoss", "nll"), ("cross_entropy", "ce"), ("CrossEntropyLoss", "ce"),
     ("mse_loss", "mse"), ("MSELoss", "mse"), ("l1_loss", "mse"), ("L1Loss", "mse"),
 )
-DEFAULT_KINDS = {"classification": "ce", "lm": "ce", "binary": "bce_logits",
-                 "regression": "mse", "ctc": "ctc_any"}
 
 
-def loss_kind(loss_fn: Callable[..., Any] | None, task_name: str) -> str | None:
+def loss_kind(loss_fn: Callable[..., Any] | None, task: Task | str) -> str | None:
     """What the loss wants from the model: 'ce' logits, 'nll' log-probabilities, 'bce'
     probabilities, 'bce_logits', 'mse' values, 'ctc_logprobs', 'ctc_any' (the task's own
     CTC loss applies log_softmax itself). None when a user function cannot be read."""
     if loss_fn is None:
-        return DEFAULT_KINDS.get(task_name)
+        task = make_task(task) if isinstance(task, str) else task
+        return task.default_loss_kind or None
     for module in loss_modules(loss_fn):
         kind = LOSS_CLASSES.get(type(module).__name__)
         if kind:

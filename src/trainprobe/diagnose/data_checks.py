@@ -13,6 +13,7 @@ from typing import Any
 import torch
 from torch import Tensor, nn
 
+from ..engine.forward import output_length_rule
 from ..overfit.ladder import rung_subset
 from ..tasks.structure import first_tensor
 from .context import DATA_SAMPLE, Context
@@ -44,12 +45,12 @@ def data_checks(ctx: Context, ev: BatchEvidence) -> list[Finding]:
     findings = nonfinite(items, indices) + label_range(ctx, ev, items, indices)
     unstable = determinism(ctx, indices[:DETERMINISM_READS], items)
     findings += unstable
-    if ctx.task_name != "lm":
-        findings += input_scale(ctx, items)
+    findings += input_scale(ctx, items)
+    if not ctx.task.token_level_targets:  # text: repeated contexts are expected
         findings += [] if unstable else identical_inputs(ctx, items)
-    if ctx.task_name == "regression":
+    if ctx.task.real_targets:
         findings += target_scale(ctx, items)
-    if ctx.task_name == "ctc":
+    if ctx.task.aligned_frames:
         findings += ctc_feasibility(ctx, ev, items, indices)
     return findings
 
@@ -81,13 +82,9 @@ def output_size(ev: BatchEvidence) -> int | None:
 
 def label_range(ctx: Context, ev: BatchEvidence, items: list[Any],
                 indices: list[int]) -> list[Finding]:
-    task = ctx.task_name
     size = output_size(ev)
-    checks: list[tuple[str, int, int]] = []  # (what, lowest allowed, highest allowed)
-    if task in ("classification", "lm") and size:
-        checks.append(("label" if task == "classification" else "next-token id", 0, size - 1))
-    if task == "ctc" and size:
-        checks.append(("label", 1, size - 1))
+    # (what, lowest allowed, highest allowed)
+    checks = [r for r in [ctx.task.label_range(size)] if r is not None] if size else []
     findings = []
     for what, low, high in checks:
         values = [(i, tensor(y)) for i, (_, y) in zip(indices, items)]
@@ -105,7 +102,7 @@ def label_range(ctx: Context, ev: BatchEvidence, items: list[Any],
                           "items_out_of_range": len(bad), "items_checked": len(values)},
                 fix=f"map labels to {low}..{high} (e.g. subtract 1 from 1-based labels) or "
                     f"give the output layer {span[1] + 1} units", weight=3.5))
-    if task == "lm":
+    if ctx.task.token_level_targets:
         findings += token_range(ev, items, indices)
     return findings
 
@@ -241,7 +238,7 @@ def identical_inputs(ctx: Context, items: list[Any]) -> list[Finding]:
                         fix="check build_data(): __getitem__ must return the input of *that* "
                             "index (a common bug: a fixed index or a tensor overwritten in "
                             "place)", weight=3.5)]
-    if ctx.task_name not in ("classification", "binary", "regression"):
+    if not ctx.task.item_targets:
         return []
     seen: dict[bytes, tuple[int, bytes]] = {}
     rung = set(range(ctx.n))
@@ -264,8 +261,8 @@ def ctc_feasibility(ctx: Context, ev: BatchEvidence, items: list[Any],
     if ev.outputs is None or ev.batch is None or ev.outputs.ndim != 3:
         return []
     input_lengths = torch.tensor([tensor(x).shape[0] for x, _ in items])
-    rule = getattr(ev.model, "output_lengths", None)
-    if callable(rule):
+    rule = output_length_rule(ev.model)
+    if rule is not None:
         frames = torch.as_tensor(rule(input_lengths)).long()
     else:
         ratio = ev.outputs.shape[1] / first_tensor(ev.batch.inputs).shape[1]

@@ -176,7 +176,7 @@ def metric_checks(ctx: Context, rung: RungResult, curve: Curve, where: str,
                     "targets the task scores (right axis, right target, no constant term)",
                 weight=2.4))
     untrained = ctx.untrained_loss
-    if untrained and ctx.task_name in ("classification", "lm") and \
+    if untrained and ctx.task.uniform_untrained_loss and \
             curve.best > 0.9 * curve.initial and abs(curve.initial - untrained) < 0.25 * untrained:
         findings.append(Finding(
             UNIFORM_OUTPUT, "warning",

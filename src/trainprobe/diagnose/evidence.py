@@ -16,10 +16,11 @@ from typing import Any
 import torch
 from torch import Tensor, nn
 
+from ..engine.forward import forward
 from ..errors import TrainprobeError, UserCodeError
 from ..instruments.hooks import activation_modules, first_tensor, hooked, parameter_layers
 from ..tasks import Batch
-from ..tasks.structure import call_model, output_tensor
+from ..tasks.structure import call_model
 from .context import STATS_BATCH, Context
 
 # grad_fn names of ops that only move or copy values: the output op is found below them
@@ -137,7 +138,7 @@ def run_pass(ctx: Context, model: nn.Module, evidence: BatchEvidence,
     stage = "forward"
     try:
         with hooked(leaves, record):
-            outputs = output_tensor(call_model(model, batch.inputs))
+            outputs, batch = forward(model, batch)
         evidence.outputs = outputs.detach()
         if isinstance(outputs, Tensor):
             node = output_node(outputs)
@@ -149,7 +150,7 @@ def run_pass(ctx: Context, model: nn.Module, evidence: BatchEvidence,
         loss = ctx.spec.task.loss(outputs, batch, ctx.loss_fn)
         evidence.loss = float(loss.detach())
         if isinstance(outputs, Tensor):
-            evidence.untrained_loss = ctx.spec.task.untrained_loss(outputs.detach(), batch)
+            evidence.untrained_loss = ctx.task.untrained_loss(outputs.detach(), batch, ctx.stats)
         stage = "backward"
         loss.backward()
     except TrainprobeError:

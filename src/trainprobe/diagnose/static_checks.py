@@ -48,7 +48,7 @@ def model_checks(ctx: Context, ev: BatchEvidence) -> list[Finding]:
 # --- the output activation against the loss ------------------------------------------
 def output_activation(ctx: Context, ev: BatchEvidence) -> list[Finding]:
     op, outputs = ev.output_op, ev.outputs
-    kind = loss_kind(ctx.loss_fn, ctx.task_name)
+    kind = loss_kind(ctx.loss_fn, ctx.task)
     if outputs is None or kind is None:
         return []
     where = ev.label(ev.output_module) or "model output"
@@ -78,7 +78,7 @@ def squashed_logits(ctx: Context, ev: BatchEvidence, op: str, kind: str,
     if kind == "ctc_any" and op not in ("softmax", "sigmoid"):
         return []
     low, high = OP_RANGES[op]
-    threshold = ctx.spec.task.loss_threshold
+    threshold = ctx.task.loss_bound(ctx.stats)
     classes = 2 if kind == "bce_logits" else int(ev.outputs.shape[-1])
     if math.isinf(high):
         floor = relu_floor(ctx, ev) if kind == "bce_logits" else 0.0
@@ -118,8 +118,7 @@ def output_range(ctx: Context, ev: BatchEvidence, op: str, where: str) -> list[F
     outside = float((gap > 0).float().mean())
     if outside == 0:
         return []
-    threshold = ctx.spec.task.relative_threshold * ctx.spec.task.target_variance \
-        if hasattr(ctx.spec.task, "relative_threshold") else ctx.spec.task.loss_threshold
+    threshold = ctx.task.loss_bound(ctx.stats)
     impossible = floor > threshold
     return [Finding(OUTPUT_ACTIVATION_MISMATCH,
                     "error" if impossible else severity_if(ctx.failed),

@@ -8,7 +8,7 @@ from typing import Any
 
 import torch
 
-from ..errors import UserCodeError
+from ..errors import SpecError, UserCodeError
 from ..tasks import Batch, Task
 from ..tasks.structure import map_tensors
 
@@ -24,9 +24,11 @@ class BatchStream:
     """
 
     def __init__(self, dataset: Sequence[Any], task: Task, batch_size: int, seed: int,
-                 shuffle: bool = True, augment: Callable[[Any], Any] | None = None):
+                 shuffle: bool = True, augment: Callable[[Any], Any] | None = None,
+                 collate: Callable[[list[Any]], Batch] | None = None):
         self.dataset = dataset
         self.task = task
+        self.collate_items = collate or task.collate
         self.batch_size = min(batch_size, len(dataset))
         self.seed = seed
         self.shuffle = shuffle
@@ -74,7 +76,7 @@ class BatchStream:
         if self._stacked is not None:
             return select(self._stacked, indices)
         items = [self.item(int(i), augment) for i in indices]
-        return self.task.collate(items)
+        return self.collate_items(items)
 
     def item(self, index: int, augment: bool = True) -> Any:
         item = self._items[index] if self._items is not None else read_item(self.dataset, index)
@@ -90,11 +92,14 @@ class BatchStream:
             yield self.collate(torch.arange(start, stop), augment=False)
 
     def _try_stack(self, items: list[Any]) -> Batch | None:
+        """The whole set as one batch, when items stack without padding."""
+        if self.collate_items != self.task.collate:
+            return None  # a user's collate may do anything per batch
         try:
             batch = self.task.collate(items)
-        except (RuntimeError, ValueError, TypeError):
+        except (RuntimeError, ValueError, TypeError, SpecError):
             return None  # variable shapes: collate per batch instead
-        return batch if batch.input_lengths is None else None
+        return batch if batch.input_lengths is None and not batch.padded else None
 
     def state_dict(self) -> dict[str, int]:
         return {"epoch": self.epoch, "position": self.position}

@@ -19,13 +19,14 @@ import torch
 from torch import Tensor, nn
 
 from ..errors import SpecError
-from ..tasks import Task
-from ..tasks.structure import call_model, output_tensor
+from ..tasks import Batch, SampledItems, Task
+from ..tasks.base import TaskStats
 from .batches import BatchStream
 from .config import TrainConfig
 from .device import autocast, choose_device, needs_grad_scaler
 from .evaluate import EvalResult, evaluate
 from .events import Callback, StopTraining
+from .forward import forward
 from .schedule import Plateau, lr_at
 
 SYNC_EVERY = 16  # steps between host syncs of the loss on an accelerator
@@ -53,19 +54,22 @@ class Trainer:
                  config: TrainConfig, *, eval_data: Sequence[Any] | None = None,
                  loss_fn: Callable[..., Tensor] | None = None,
                  augment: Callable[[Any], Any] | None = None,
-                 callbacks: Sequence[Callback] = ()):
+                 callbacks: Sequence[Callback] = (), stats: TaskStats | None = None,
+                 collate: Callable[[list[Any]], Batch] | None = None):
+        """`stats`: the task's statistics of the whole training set (Task.prepare); a
+        ladder rung passes those of the full set, not of its subset. `collate`: turns a
+        list of items into a Batch (the spec's own collate), else the task's."""
         self.config = config
         self.task = task
+        self.stats = stats if stats is not None else task.prepare(SampledItems(train_data))
         self.device = choose_device(config.device)
         self.model = model.to(self.device)
-        if hasattr(task, "model"):
-            task.model = self.model  # ctc reads the model's own output_lengths()
         self.loss_fn = loss_fn
         self.callbacks = list(callbacks)
         self.batches = BatchStream(train_data, task, config.batch_size, config.seed,
-                                   augment=augment)
+                                   augment=augment, collate=collate)
         self.eval_batches = (BatchStream(eval_data, task, max(config.batch_size, 256),
-                                         config.seed, shuffle=False)
+                                         config.seed, shuffle=False, collate=collate)
                              if eval_data is not None else None)
         self.optimizer = build_optimizer(self.model, config)
         self.scaler = torch.amp.GradScaler(enabled=needs_grad_scaler(self.device, config.amp))
@@ -125,7 +129,7 @@ class Trainer:
             batch = next(self.batches).to(self.device)
             self.emit("before_batch", batch)
             with autocast(self.device, self.config.amp):
-                outputs = output_tensor(call_model(self.model, batch.inputs))
+                outputs, batch = forward(self.model, batch)
                 loss = self.task.loss(outputs, batch, self.loss_fn)
             self.emit("after_loss", loss, outputs, batch)
             self.scaler.scale(loss / accum).backward()
@@ -137,7 +141,7 @@ class Trainer:
         if self._reference is None:  # data-only counts: the same at every eval
             self._reference = self.task.reference_counts(data.all_batches())
         result = evaluate(self.model, data.all_batches(), self.task, self.loss_fn, self.device,
-                          self._reference)
+                          self._reference, self.stats)
         self.flush_losses()
         self.evals.append((self.step, result))
         if emit:

@@ -16,6 +16,7 @@ from ..engine.config import TrainConfig
 from ..errors import ConfigError, UserCodeError
 from ..formatting import finite_or_none
 from ..spec import Spec
+from ..tasks import SampledItems, TaskStats
 from .presets import preset_for
 from .watcher import RungWatcher
 
@@ -99,14 +100,17 @@ def rung_subset(train_data: Sequence[Any], n: int, seed: int) -> Subset:
 
 def train_rung(spec: Spec, train_data: Sequence[Any], n: int, config: TrainConfig,
                callbacks: Sequence[Callback] = (),
-               model_hints: dict[str, Any] | None = None) -> RungResult:
-    """Train a fresh model on the rung.
+               model_hints: dict[str, Any] | None = None,
+               stats: TaskStats | None = None) -> RungResult:
+    """Train a fresh model on the rung. `stats`: the task's statistics of the whole
+    training set (computed here when not given; a rung's subset would have none).
 
     A spec whose build functions raise is bad input (UserCodeError, exit 2), except when
     the machine runs out of memory; a failure while training (a shape error in forward,
     an index out of range in the loss) ends this rung and is left to the diagnosis.
     """
     subset = rung_subset(train_data, n, config.seed)
+    stats = stats if stats is not None else spec.task.prepare(SampledItems(train_data))
     started = time.perf_counter()
     torch.manual_seed(config.seed)
     hints = {"hidden_dim": config.hidden_dim, "dropout": config.dropout, **(model_hints or {})}
@@ -121,7 +125,7 @@ def train_rung(spec: Spec, train_data: Sequence[Any], n: int, config: TrainConfi
     trainer = None
     try:
         trainer = Trainer(model, spec.task, subset, config, loss_fn=loss_fn, augment=augment,
-                          callbacks=[RungWatcher(), *callbacks])
+                          callbacks=[RungWatcher(), *callbacks], stats=stats)
         trainer.fit()
         return rung_result(n, trainer, config)
     except UserCodeError as error:
@@ -178,11 +182,12 @@ def run_ladder(spec: Spec, sizes: Sequence[int | str] | None = None, *,
         train_data, _ = spec.build_data()
     ladder = resolve_sizes(sizes, len(train_data), mode, n_samples)
     configs = [rung_config(spec, n, mode, seed, overrides) for n in ladder]  # fail early
+    stats = spec.task.prepare(SampledItems(train_data))
     results: list[RungResult] = []
     for n, config in zip(ladder, configs):
         if on_rung:
             on_rung(n, None)
-        result = train_rung(spec, train_data, n, config, callbacks)
+        result = train_rung(spec, train_data, n, config, callbacks, stats=stats)
         results.append(result)
         if on_rung:
             on_rung(n, result)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..errors import SpecError
-from .base import Batch, Counts, Task
+from .base import REFERENCE_ITEMS, Batch, Counts, SampledItems, Task, TaskStats
 from .classification import Binary, Classification
 from .ctc import CTC
 from .lm import LanguageModel
@@ -27,4 +27,5 @@ def make_task(name: object) -> Task:
     return TASKS[str(name)]()
 
 
-__all__ = ["TASKS", "Batch", "Counts", "Task", "make_task"]
+__all__ = ["REFERENCE_ITEMS", "TASKS", "Batch", "Counts", "SampledItems", "Task", "TaskStats",
+           "make_task"]

@@ -26,6 +26,11 @@ class Batch:
     targets: Tensor
     input_lengths: Tensor | None = None
     target_lengths: Tensor | None = None
+    #: frames per item after the model, set by the engine from the model's own
+    #: output_lengths(input_lengths) when it has one (engine/forward.py)
+    output_lengths: Tensor | None = None
+    #: True when the collate right-padded items of different lengths
+    padded: bool = False
 
     def __len__(self) -> int:
         return int(self.targets.shape[0])
@@ -36,7 +41,7 @@ class Batch:
 
         inputs = map_tensors(lambda t: t.to(device, non_blocking=True), self.inputs)
         return Batch(inputs, move(self.targets), move(self.input_lengths),
-                     move(self.target_lengths))
+                     move(self.target_lengths), move(self.output_lengths), self.padded)
 
 
 @dataclass
@@ -50,18 +55,57 @@ class Counts:
             self.values[key] = self.values.get(key, 0.0) + float(value)
 
 
+@dataclass(frozen=True)
+class TaskStats:
+    """Facts about the whole training set that a task's metric needs (regression's R²
+    and its memorization bound are relative to the target variance). Computed once by
+    Task.prepare and passed explicitly: a task never holds data-dependent state."""
+
+    target_variance: float = 1.0
+    target_mean_square: float = 1.0
+
+
 class Task:
-    """Base class; one subclass per TASK string. Subclasses stay small and stateless
-    except for `prepare`, which reads reference statistics from the training set."""
+    """Base class; one subclass per TASK string. A task is stateless: everything that
+    depends on the data arrives as TaskStats or on the Batch. What differs between tasks
+    is declared as capabilities below, so the diagnosis never switches on the name."""
 
     name: str = ""
     metric_name: str = ""
     higher_is_better: bool = True
     #: memorization needs the loss below this (regression overrides with a relative bound)
     loss_threshold: float = 0.1
+    # --- capabilities the diagnosis reads ----------------------------------------------
+    #: what the default loss wants from the model (diagnose.context.loss_kind)
+    default_loss_kind: str = ""
+    #: targets hold one label per position (padded with IGNORE_INDEX by the collate)
+    token_level_targets: bool = False
+    #: outputs are scores over classes (argmax is the prediction)
+    class_scores: bool = False
+    #: an untrained model's loss is log(classes): a loss stuck there means uniform output
+    uniform_untrained_loss: bool = False
+    #: one target per item, so two equal inputs with different targets conflict
+    item_targets: bool = True
+    #: targets are real values whose scale matters (TARGET_SCALE)
+    real_targets: bool = False
+    #: outputs are frame sequences aligned to labels (CTC feasibility)
+    aligned_frames: bool = False
+    #: the default loss reshapes (N, 1) outputs to (N,) targets itself
+    reshapes_outputs: bool = False
 
-    def prepare(self, items: Sequence[tuple[Any, Any]]) -> None:
-        """Read dataset-level facts (e.g. target variance) before training."""
+    def prepare(self, items: Iterable[Any]) -> TaskStats:
+        """Dataset-level facts (e.g. target variance), read before training. `items` may
+        be a lazy view: tasks that need nothing never read it."""
+        return TaskStats()
+
+    def label_range(self, outputs: int) -> tuple[str, int, int] | None:
+        """(what a target value is called, lowest, highest) valid for a model with
+        `outputs` scores per position, or None when targets are not class indices."""
+        return None
+
+    def loss_bound(self, stats: TaskStats) -> float:
+        """The loss below which a rung can count as memorized."""
+        return self.loss_threshold
 
     # --- data ---------------------------------------------------------------------------
     def check_item(self, item: Any, index: int) -> None:
@@ -103,14 +147,14 @@ class Task:
         per evaluation set and added to every evaluation's counts."""
         return {}
 
-    def summarize(self, counts: dict[str, float]) -> dict[str, float]:
+    def summarize(self, counts: dict[str, float], stats: TaskStats) -> dict[str, float]:
         """Metric values from summed counts; the first key is the headline metric."""
         raise NotImplementedError
 
-    def memorized(self, loss: float, metrics: dict[str, float]) -> bool:
+    def memorized(self, loss: float, metrics: dict[str, float], stats: TaskStats) -> bool:
         raise NotImplementedError
 
-    def untrained_loss(self, outputs: Tensor, batch: Batch) -> float | None:
+    def untrained_loss(self, outputs: Tensor, batch: Batch, stats: TaskStats) -> float | None:
         """The loss a model that knows nothing should give (e.g. log C), or None."""
         return None
 
@@ -128,3 +172,23 @@ def is_integer_label(value: Any) -> bool:
     return isinstance(value, Tensor) and value.ndim == 0 and not value.is_floating_point() \
         and value.dtype != torch.bool
 
+
+
+REFERENCE_ITEMS = 2048  # items read for dataset-level statistics (target variance)
+
+
+class SampledItems(Sequence[Any]):
+    """Up to `count` items spread evenly over a dataset, read only when accessed: a task
+    whose prepare() needs nothing never reads an item."""
+
+    def __init__(self, dataset: Sequence[Any], count: int = REFERENCE_ITEMS):
+        length = len(dataset)
+        self.dataset = dataset
+        self.indices = (list(range(length)) if length <= count else
+                        torch.linspace(0, length - 1, count).round().long().tolist())
+
+    def __len__(self) -> int:
+        return len(self.indices)
+
+    def __getitem__(self, index: int) -> Any:  # type: ignore[override]
+        return self.dataset[self.indices[index]]

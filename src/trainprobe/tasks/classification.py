@@ -11,12 +11,18 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from ..errors import SpecError
-from .base import Batch, Task, is_integer_label
+from .base import Batch, Task, TaskStats, is_integer_label
 
 
 class Classification(Task):
     name = "classification"
     metric_name = "accuracy"
+    default_loss_kind = "ce"
+    class_scores = True
+    uniform_untrained_loss = True
+
+    def label_range(self, outputs: int) -> tuple[str, int, int] | None:
+        return ("label", 0, outputs - 1)
 
     def check_item(self, item: Any, index: int) -> None:
         super().check_item(item, index)
@@ -37,19 +43,21 @@ class Classification(Task):
         predicted = outputs.argmax(dim=-1)
         return {"correct": (predicted == batch.targets).sum().item(), "total": len(batch)}
 
-    def summarize(self, counts: dict[str, float]) -> dict[str, float]:
+    def summarize(self, counts: dict[str, float], stats: TaskStats) -> dict[str, float]:
         return {"accuracy": counts["correct"] / max(counts["total"], 1)}
 
-    def memorized(self, loss: float, metrics: dict[str, float]) -> bool:
+    def memorized(self, loss: float, metrics: dict[str, float], stats: TaskStats) -> bool:
         return metrics["accuracy"] >= 1.0 and loss < self.loss_threshold
 
-    def untrained_loss(self, outputs: Tensor, batch: Batch) -> float | None:
+    def untrained_loss(self, outputs: Tensor, batch: Batch, stats: TaskStats) -> float | None:
         return math.log(outputs.shape[-1]) if outputs.ndim == 2 else None
 
 
 class Binary(Task):
     name = "binary"
     metric_name = "accuracy"
+    default_loss_kind = "bce_logits"
+    reshapes_outputs = True
 
     def check_item(self, item: Any, index: int) -> None:
         super().check_item(item, index)
@@ -86,15 +94,15 @@ class Binary(Task):
             "fn": ((1 - predicted) * truth).sum().item(),
         }
 
-    def summarize(self, counts: dict[str, float]) -> dict[str, float]:
+    def summarize(self, counts: dict[str, float], stats: TaskStats) -> dict[str, float]:
         tp, fp, fn = counts["tp"], counts["fp"], counts["fn"]
         f1 = 2 * tp / (2 * tp + fp + fn) if tp + fp + fn > 0 else 1.0
         return {"accuracy": counts["correct"] / max(counts["total"], 1), "f1": f1}
 
-    def memorized(self, loss: float, metrics: dict[str, float]) -> bool:
+    def memorized(self, loss: float, metrics: dict[str, float], stats: TaskStats) -> bool:
         return metrics["accuracy"] >= 1.0 and loss < self.loss_threshold
 
-    def untrained_loss(self, outputs: Tensor, batch: Batch) -> float | None:
+    def untrained_loss(self, outputs: Tensor, batch: Batch, stats: TaskStats) -> float | None:
         return math.log(2.0)
 
 

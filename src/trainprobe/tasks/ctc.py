@@ -10,7 +10,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from ..errors import SpecError
-from .base import Batch, Task
+from .base import Batch, Task, TaskStats
 from .structure import first_tensor
 
 BLANK = 0
@@ -19,10 +19,14 @@ BLANK = 0
 class CTC(Task):
     name = "ctc"
     metric_name = "wer"
-    higher_is_better = False
+    higher_is_better = False  # wer: an error rate
+    default_loss_kind = "ctc_any"
+    class_scores = True
+    item_targets = False
+    aligned_frames = True
 
-    def __init__(self) -> None:
-        self.model: nn.Module | None = None  # set by the engine, for output_lengths()
+    def label_range(self, outputs: int) -> tuple[str, int, int] | None:
+        return ("label", 1, outputs - 1)  # 0 is the blank
 
     def check_item(self, item: Any, index: int) -> None:
         super().check_item(item, index)
@@ -54,11 +58,11 @@ class CTC(Task):
         )
 
     def output_lengths(self, outputs: Tensor, batch: Batch) -> Tensor:
-        """Frames per utterance after the model: its own rule if it has one, else T'/T."""
+        """Frames per utterance after the model: the model's own rule, which the engine
+        put on the batch, else the ratio T'/T."""
         assert batch.input_lengths is not None
-        rule = getattr(self.model, "output_lengths", None)
-        if callable(rule):
-            lengths = torch.as_tensor(rule(batch.input_lengths))
+        if batch.output_lengths is not None:
+            lengths = batch.output_lengths
         else:
             ratio = outputs.shape[1] / first_tensor(batch.inputs).shape[1]
             lengths = torch.ceil(batch.input_lengths.float() * ratio)
@@ -96,15 +100,15 @@ class CTC(Task):
                 "labels": sum(map(len, references)),
                 "exact": sum(r == h for r, h in zip(references, hypotheses))}
 
-    def summarize(self, counts: dict[str, float]) -> dict[str, float]:
+    def summarize(self, counts: dict[str, float], stats: TaskStats) -> dict[str, float]:
         error_rate = counts["label_errors"] / max(counts["labels"], 1)
         return {"wer": error_rate, "cer": error_rate,
                 "sequence_accuracy": counts["exact"] / max(counts.get("items", 1), 1)}
 
-    def memorized(self, loss: float, metrics: dict[str, float]) -> bool:
+    def memorized(self, loss: float, metrics: dict[str, float], stats: TaskStats) -> bool:
         return metrics["wer"] == 0.0 and loss < self.loss_threshold
 
-    def untrained_loss(self, outputs: Tensor, batch: Batch) -> float | None:
+    def untrained_loss(self, outputs: Tensor, batch: Batch, stats: TaskStats) -> float | None:
         return None  # depends on alignment counts; the one-batch check uses entropy instead
 
 

@@ -11,12 +11,20 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from ..errors import SpecError
-from .base import Batch, Task
+from .base import Batch, Task, TaskStats
 
 
 class LanguageModel(Task):
     name = "lm"
     metric_name = "token_accuracy"
+    default_loss_kind = "ce"
+    class_scores = True
+    uniform_untrained_loss = True
+    token_level_targets = True
+    item_targets = False
+
+    def label_range(self, outputs: int) -> tuple[str, int, int] | None:
+        return ("next-token id", 0, outputs - 1)
 
     def check_item(self, item: Any, index: int) -> None:
         super().check_item(item, index)
@@ -49,7 +57,7 @@ class LanguageModel(Task):
         keys = torch.cat([prefix_keys(b.inputs, b.targets) for b in batches])
         return {"achievable": best_continuations(keys)}
 
-    def summarize(self, counts: dict[str, float]) -> dict[str, float]:
+    def summarize(self, counts: dict[str, float], stats: TaskStats) -> dict[str, float]:
         mean_loss = counts.get("loss_sum", 0.0) / max(counts.get("items", 1), 1)
         total = max(counts["total"], 1)
         return {"token_accuracy": counts["correct"] / total,
@@ -57,14 +65,14 @@ class LanguageModel(Task):
                 "achievable_accuracy": counts.get("achievable", total) / total,
                 "perplexity": perplexity(mean_loss)}
 
-    def memorized(self, loss: float, metrics: dict[str, float]) -> bool:
+    def memorized(self, loss: float, metrics: dict[str, float], stats: TaskStats) -> bool:
         """Token accuracy >= 0.99 of what any causal model could reach: sequences that
         share a prefix but continue differently (indented text, repeated phrases) cannot
         all be predicted from that prefix."""
         target = 0.99 * metrics["achievable_accuracy"]
         return metrics["token_accuracy"] >= target and loss < self.loss_threshold
 
-    def untrained_loss(self, outputs: Tensor, batch: Batch) -> float | None:
+    def untrained_loss(self, outputs: Tensor, batch: Batch, stats: TaskStats) -> float | None:
         return math.log(outputs.shape[-1])
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numbers
+from collections.abc import Iterable
 from typing import Any
 
 import torch
@@ -10,7 +11,7 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from ..errors import SpecError
-from .base import Batch, Task, as_tensor
+from .base import Batch, Task, TaskStats, as_tensor
 from .classification import describe
 
 
@@ -18,10 +19,10 @@ class Regression(Task):
     name = "regression"
     metric_name = "r2"
     relative_threshold = 1e-3
-
-    def __init__(self) -> None:
-        self.target_variance = 1.0
-        self.target_mean_square = 1.0
+    default_loss_kind = "mse"
+    real_targets = True
+    # reshapes_outputs stays False: the default loss does reshape (N, 1) to (N,), but an
+    # (N, 1) output is still reported, since the user's own loss or metric would broadcast
 
     def check_item(self, item: Any, index: int) -> None:
         super().check_item(item, index)
@@ -33,12 +34,16 @@ class Regression(Task):
                 "return y as torch.tensor(value, dtype=torch.float32) for TASK='regression'",
             )
 
-    def prepare(self, items: Any) -> None:
+    def prepare(self, items: Iterable[Any]) -> TaskStats:
         targets = torch.stack([as_tensor(y).float() for _, y in items])
-        self.target_mean_square = float(targets.pow(2).mean())
+        mean_square = float(targets.pow(2).mean())
         # The variance over the *whole* training set: a rung of one sample has none.
-        variance = float(targets.var(unbiased=False)) if len(items) > 1 else 0.0
-        self.target_variance = variance if variance > 0 else max(self.target_mean_square, 1e-12)
+        variance = float(targets.var(unbiased=False)) if len(targets) > 1 else 0.0
+        return TaskStats(target_variance=variance if variance > 0 else max(mean_square, 1e-12),
+                         target_mean_square=mean_square)
+
+    def loss_bound(self, stats: TaskStats) -> float:
+        return self.relative_threshold * stats.target_variance
 
     def collate(self, items: Any) -> Batch:
         batch = super().collate(items)
@@ -62,16 +67,16 @@ class Regression(Task):
             "count": truth.numel(),
         }
 
-    def summarize(self, counts: dict[str, float]) -> dict[str, float]:
+    def summarize(self, counts: dict[str, float], stats: TaskStats) -> dict[str, float]:
         """R² = 1 - MSE / Var(y) with Var(y) of the *training set*, not of the evaluated
         items: a rung of one or two samples has (almost) no variance of its own, which
         would make its R² meaningless."""
         mse = counts["sse"] / max(counts["count"], 1)
-        return {"r2": 1 - mse / self.target_variance, "mse": mse}
+        return {"r2": 1 - mse / stats.target_variance, "mse": mse}
 
-    def memorized(self, loss: float, metrics: dict[str, float]) -> bool:
-        return metrics["mse"] < self.relative_threshold * self.target_variance
+    def memorized(self, loss: float, metrics: dict[str, float], stats: TaskStats) -> bool:
+        return metrics["mse"] < self.loss_bound(stats)
 
-    def untrained_loss(self, outputs: Tensor, batch: Batch) -> float | None:
+    def untrained_loss(self, outputs: Tensor, batch: Batch, stats: TaskStats) -> float | None:
         # An untrained net outputs values near zero, so its MSE is about E[y^2].
-        return self.target_mean_square
+        return stats.target_mean_square
