@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import torch
 from torch import nn
 
 from .errors import SpecError, UserCodeError
@@ -24,7 +23,6 @@ from .tasks import Task, make_task
 
 HINTS = ("hidden_dim", "dropout")
 ITEMS_CHECKED = 64  # items checked for the task's types; enough to catch a bad one early
-REFERENCE_ITEMS = 2048  # items read for dataset-level statistics (target variance)
 
 
 @dataclass
@@ -171,11 +169,3 @@ def check_dataset(dataset: Any, role: str, task: Task) -> None:
         except Exception as error:
             raise UserCodeError(f"{role}_dataset[{index}]", error) from error
         task.check_item(item, index)
-
-
-def sample_items(dataset: Any, count: int) -> list[Any]:
-    """Up to `count` items spread evenly over the dataset, read once."""
-    if len(dataset) <= count:
-        return [dataset[i] for i in range(len(dataset))]
-    indices = torch.linspace(0, len(dataset) - 1, count).round().long().tolist()
-    return [dataset[i] for i in indices]
