@@ -170,9 +170,9 @@ def test_regression_default_loss_reshapes_n1_outputs_instead_of_broadcasting():
 
 
 def test_reference_sample_spreads_over_the_whole_dataset():
-    from trainprobe.spec import sample_items
+    from trainprobe.tasks import SampledItems
 
-    picked = sample_items(list(range(3000)), 2048)
+    picked = list(SampledItems(list(range(3000)), 2048))
     assert len(picked) == 2048 and picked[0] == 0 and picked[-1] == 2999
 
 
