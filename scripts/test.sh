@@ -14,4 +14,5 @@ fi
 # torch pinned here (a local CPU build on these machines); the package itself asks torch>=2.1.
 python -m pip install -q torch==2.13.0 -e ".[test]"
 python -m ruff check src tests benchmarks
+lint-imports  # the layer contract in pyproject.toml
 python -m pytest "$@"

@@ -11,6 +11,7 @@ from trainprobe.analysis import analyze_run, diagnose, overfit_onset, read_log
 from trainprobe.analysis.smoothing import moving_average, noise_level
 from trainprobe.analysis.synthetic import write_synthetic_run
 from trainprobe.errors import TrainprobeError
+from trainprobe.views.gap_report import write_gap_report
 
 STEPS = np.arange(50, 5001, 50)  # 100 evals
 T = STEPS / STEPS[-1]
@@ -122,6 +123,7 @@ def test_smoothing_helpers_against_slow_references():
 def test_analyze_run_writes_summary_and_report(tmp_path):
     run_dir = write_synthetic_run(tmp_path / "run", "overfitting", steps=4000)
     summary = analyze_run(run_dir)
+    write_gap_report(run_dir, summary)
     on_disk = json.loads((run_dir / "summary.json").read_text())
     assert on_disk == summary
     assert summary["schema"] == "trainprobe.summary/1" and summary["verdict"] == "overfitting"
@@ -144,6 +146,7 @@ def test_cosine_horizon_difference_is_reported(tmp_path):
     manifest["config"]["schedule_steps"] = 3000
     (run_dir / "manifest.json").write_text(json.dumps(manifest))
     summary = analyze_run(run_dir)
+    write_gap_report(run_dir, summary)
     assert summary["lr"]["horizon_differs"] is True and "lr_horizon_differs" in summary["findings"]
     assert "T=3000" in (run_dir / "gap-analysis.md").read_text()
 

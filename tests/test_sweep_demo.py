@@ -11,7 +11,8 @@ from trainprobe.demos import HEALTHY_DEMO
 from trainprobe.engine import make_config
 from trainprobe.overfit.ladder import run_ladder
 from trainprobe.spec import load_spec
-from trainprobe.sweep import choose_lr, run_range_tests
+from trainprobe.sweep import run_range_tests
+from trainprobe.workflows import choose_lr
 
 
 @pytest.fixture(autouse=True, scope="module")

@@ -14,7 +14,8 @@ from test_train_support import (  # noqa: F401 - single_thread is a fixture
     write_spec,
 )
 
-from trainprobe.train import EarlyStopping, train
+from trainprobe.train import EarlyStopping
+from trainprobe.workflows import train
 
 NAN = math.nan
 

@@ -18,8 +18,8 @@ from test_train_support import (  # noqa: F401 - single_thread is a fixture
 import trainprobe
 from trainprobe.errors import ConfigError
 from trainprobe.spec import load_spec
-from trainprobe.train import train
 from trainprobe.train.manifest import data_hashes, dataset_hash, hashed_indices
+from trainprobe.workflows import train
 
 pytestmark = pytest.mark.usefixtures("single_thread")
 SHORT = {**TINY_CONFIG, "max_steps": 20}

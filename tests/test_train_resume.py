@@ -16,7 +16,7 @@ from test_train_support import (  # noqa: F401 - single_thread is a fixture
 
 from trainprobe.engine import Callback
 from trainprobe.errors import ConfigError
-from trainprobe.train import train
+from trainprobe.workflows import train
 
 pytestmark = pytest.mark.usefixtures("single_thread")
 

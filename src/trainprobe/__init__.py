@@ -3,14 +3,14 @@
 The public API is what __all__ lists; the CLI is a thin front over these same functions.
 """
 
-__version__ = "0.1.0"
-
+from ._version import __version__
 from .engine import Callback, EvalResult, FitResult, StopTraining, TrainConfig, Trainer
 from .errors import ConfigError, SpecError, TrainprobeError, UserCodeError
 from .instruments.inspector import Inspector, InspectorCallback
-from .overfit import ProbeRun, RungResult, probe, report_dict, run_ladder, write_report
+from .overfit import ProbeRun, RungResult, report_dict, run_ladder
 from .spec import Spec, load_spec
-from .train import TrainResult, train
+from .train import TrainResult
+from .workflows import probe, train, write_report
 
 __all__ = [
     "Callback",

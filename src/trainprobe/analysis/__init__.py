@@ -4,7 +4,6 @@ They read inspector records and never train."""
 from .diagnosis import Check, diagnose
 from .onset import Onset, overfit_onset
 from .records import Columns, RunLog, read_log
-from .report import gap_markdown
 from .run import analyze_run, load_run, read_manifest, require_log
 from .summary import SUMMARY_SCHEMA, summarize
 
@@ -16,7 +15,6 @@ __all__ = [
     "RunLog",
     "analyze_run",
     "diagnose",
-    "gap_markdown",
     "load_run",
     "overfit_onset",
     "read_log",

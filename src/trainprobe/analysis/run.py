@@ -1,5 +1,6 @@
-"""analyze_run(run_dir): read the inspector log (and manifest), write summary.json and
-gap-analysis.md atomically, return the summary."""
+"""analyze_run(run_dir): read the inspector log (and manifest), write summary.json
+atomically, return the summary. Rendering it (gap-analysis.md, dashboard.html) is the
+views' job, called by workflows/training.py."""
 
 from __future__ import annotations
 
@@ -9,9 +10,8 @@ from typing import Any
 
 from ..errors import TrainprobeError
 from ..instruments.logfile import LOG_NAME
-from ..io import write_json, write_text
+from ..io import write_json
 from .records import RunLog, read_log
-from .report import gap_markdown
 from .summary import summarize
 
 
@@ -41,10 +41,9 @@ def load_run(run_dir: str | Path) -> tuple[RunLog, dict[str, Any]]:
 
 
 def analyze_run(run_dir: str | Path) -> dict[str, Any]:
-    """Analyse one run directory; writes summary.json and gap-analysis.md next to the log."""
+    """Analyse one run directory; writes summary.json next to the log."""
     run_dir = Path(run_dir)
     run, manifest = load_run(run_dir)
     summary = summarize(run, manifest, str(run_dir))
     write_json(run_dir / "summary.json", summary)
-    write_text(run_dir / "gap-analysis.md", gap_markdown(summary))
     return summary

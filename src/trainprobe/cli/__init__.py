@@ -13,7 +13,7 @@ import click
 import torch
 from rich.text import Text
 
-from .. import __version__
+from .._version import __version__
 from ..errors import TrainprobeError
 from .common import console_err
 from .dashboard_cmd import compare, dashboard

@@ -7,8 +7,9 @@ from pathlib import Path
 import click
 from rich.text import Text
 
-from ..analysis import analyze_run, require_log
-from ..views.dashboard import write_comparison, write_dashboard
+from ..analysis import require_log
+from ..views.dashboard import write_comparison
+from ..workflows import report_run
 from .common import console
 
 VERDICT_STYLES = {"overfitting": "bold red", "underfitting": "bold magenta",
@@ -28,8 +29,7 @@ def dashboard(run_dir: Path) -> None:
 
     Writes summary.json, gap-analysis.md and dashboard.html next to inspector.log.jsonl.
     """
-    summary = analyze_run(run_dir)
-    path = write_dashboard(run_dir, summary)
+    summary, path = report_run(run_dir)
     console.print(verdict_text(summary))
     console.print(f"wrote {run_dir / 'gap-analysis.md'}, {run_dir / 'summary.json'}, {path}")
 

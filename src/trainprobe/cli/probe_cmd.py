@@ -13,11 +13,11 @@ from rich.text import Text
 
 from ..demos import BROKEN_DEMO, HEALTHY_DEMO, demo_specs, describe
 from ..engine import make_config
-from ..overfit import probe as run_probe
 from ..overfit.ladder import ProbeRun, RungResult
 from ..train.config_file import read_config_file
 from ..views.progress import ProgressCallback, make_progress
 from ..views.tables import diagnoses_table, ladder_table, verdict_line
+from ..workflows import probe as run_probe
 from .common import console, console_err, exit_with, parse_sizes
 
 EXIT_PASS, EXIT_FAIL, EXIT_INTERRUPTED = 0, 1, 130

@@ -11,9 +11,9 @@ from typing import Any
 
 import click
 
-from ..sweep import api
 from ..sweep.lr_sweep import DEFAULT_LRS, DEFAULT_STEPS, SweepRun, lr_range
-from ..sweep.tables import grid_table, range_table, sweep_table
+from ..views.sweep_tables import grid_table, range_table, sweep_table
+from ..workflows import sweeps as api
 from .common import console, console_err, exit_with
 
 EXIT_OK, EXIT_NONE, EXIT_INTERRUPTED = 0, 1, 130

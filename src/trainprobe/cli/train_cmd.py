@@ -1,4 +1,4 @@
-"""`trainprobe train` and `trainprobe transition`: thin fronts over train.run.train and
+"""`trainprobe train` and `trainprobe transition`: thin fronts over workflows.train and
 train.transition.transition."""
 
 from __future__ import annotations
@@ -8,10 +8,11 @@ from pathlib import Path
 import click
 from rich.text import Text
 
-from ..train.run import TrainResult, train
-from ..train.transition import changes_table
+from ..train.run import TrainResult
 from ..train.transition import transition as make_transition
 from ..views.progress import make_progress
+from ..views.tables import changes_table
+from ..workflows import train
 from .common import console, console_err, exit_with
 
 EXIT_DONE, EXIT_INTERRUPTED = 0, 130
@@ -98,7 +99,7 @@ def transition(report: Path, spec_path: Path | None, out: Path) -> None:
 
 def show_train_demo(run_dir: Path) -> int:
     """`trainprobe demo --train`: run the char-LM demo with a progress bar; exit status."""
-    from ..train.demo import run_train_demo
+    from ..workflows.train_demo import run_train_demo
 
     console.rule("charlm_pydoc.py: a tiny GPT trained past convergence on Python's docs")
     progress = make_progress(console_err)

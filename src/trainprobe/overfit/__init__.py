@@ -1,8 +1,8 @@
-"""The progressive overfitting probe."""
+"""The progressive overfitting probe: the ladder and its report's content. `tp.probe()`,
+which adds the diagnosis and writes the files, is in `workflows/probe.py`."""
 
-from .api import probe
 from .ladder import DEFAULT_SIZES, ProbeRun, RungResult, run_ladder, train_rung
-from .report import SCHEMA, report_dict, write_report
+from .report import SCHEMA, report_dict
 
-__all__ = ["DEFAULT_SIZES", "SCHEMA", "ProbeRun", "RungResult", "probe", "report_dict", "run_ladder",
-           "train_rung", "write_report"]
+__all__ = ["DEFAULT_SIZES", "SCHEMA", "ProbeRun", "RungResult", "report_dict", "run_ladder",
+           "train_rung"]

@@ -22,7 +22,7 @@ from typing import Any
 
 from ..engine.config import TrainConfig, make_config
 from ..errors import ConfigError
-from ..train.config_file import read_yaml
+from ..io import read_yaml
 
 Scalar = (str, int, float, bool, type(None))
 MAX_POINTS = 10_000  # a larger grid is almost certainly a typo (or needs a smarter sampler)

@@ -24,7 +24,7 @@ from typing import Any
 
 import torch
 
-from .. import __version__
+from .._version import __version__
 from ..engine import TrainConfig
 from ..spec import Spec
 from ..tasks import Task

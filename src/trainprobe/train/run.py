@@ -1,10 +1,12 @@
-"""`tp.train()`: one full training run in a run directory; `trainprobe train` fronts it.
+"""One full training run in a run directory. `tp.train()` (workflows/training.py) calls
+`run_training` and then renders the run; `trainprobe train` fronts that.
 
 A run directory holds:
     manifest.json          provenance (manifest.py)
     inspector.log.jsonl    the inspector's per-step log
     checkpoints/last.pt    latest complete step (--resume), checkpoints/best.pt best eval
-    summary.json, gap-analysis.md, dashboard.html   written after training
+    summary.json           the analysis, written after training (analysis/)
+    gap-analysis.md, dashboard.html   rendered from the run directory by views/
     tensorboard/           only with `tensorboard: true`
 
 Config precedence, lowest first: TrainConfig defaults, the spec's CONFIG, the config file
@@ -21,7 +23,6 @@ from pathlib import Path
 from typing import Any
 
 import torch
-from rich.progress import Progress
 from torch import nn
 
 from ..analysis import analyze_run
@@ -30,7 +31,6 @@ from ..errors import ConfigError, UserCodeError
 from ..instruments.inspector import Inspector, InspectorCallback
 from ..io import write_json
 from ..spec import Spec, load_spec
-from ..views.dashboard import write_dashboard
 from . import manifest as manifests
 from .checkpoint import LAST, CheckpointCallback, checkpoint_dir, load_checkpoint
 from .config_file import read_config_file
@@ -60,7 +60,7 @@ class TrainResult:
     evals: list[dict[str, Any]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     summary: dict[str, Any] | None = None  # analysis.analyze_run's summary.json
-    dashboard: Path | None = None
+    dashboard: Path | None = None  # set by workflows.train once dashboard.html is written
 
     @property
     def interrupted(self) -> bool:
@@ -70,13 +70,13 @@ class TrainResult:
 ConfigLike = TrainConfig | Mapping[str, Any] | str | Path | None
 
 
-def train(spec: Spec | str | Path, config: ConfigLike = None,
-          out_dir: str | Path = "runs/run", *, resume: bool = False,
-          overrides: Mapping[str, Any] | None = None, callbacks: Sequence[Callback] = (),
-          progress: Progress | None = None) -> TrainResult:
+def run_training(spec: Spec | str | Path, config: ConfigLike = None,
+                 out_dir: str | Path = "runs/run", *, resume: bool = False,
+                 overrides: Mapping[str, Any] | None = None,
+                 callbacks: Sequence[Callback] = ()) -> TrainResult:
     """Train SPEC into `out_dir` with checkpoints, early stopping, the inspector log and a
-    manifest; then write the gap analysis and the dashboard. Ctrl-C or SIGTERM end the run
-    at the next step boundary with a checkpoint (status "interrupted", resumable)."""
+    manifest; then write the analysis (summary.json). Ctrl-C or SIGTERM end the run at the
+    next step boundary with a checkpoint (status "interrupted", resumable)."""
     spec = spec if isinstance(spec, Spec) else load_spec(spec)
     run_dir = Path(out_dir)
     saved = prepare_run_dir(run_dir, resume)
@@ -101,7 +101,7 @@ def train(spec: Spec | str | Path, config: ConfigLike = None,
                            checkpoints.best_path, events) if config.early_stopping else None)
     request = StopRequest()
     trainer.callbacks = assemble_callbacks(run_dir, config, inspector, checkpoints, callbacks,
-                                           progress, early, request)
+                                           early, request)
     manifest = start_manifest(run_dir, spec, config, trainer, train_data, val_data, saved)
     manifest["warnings"] = warnings
     if saved is not None:
@@ -120,7 +120,7 @@ def train(spec: Spec | str | Path, config: ConfigLike = None,
         restored_best=early is not None and early.restored_step is not None,
         losses=list(fit.losses), evals=list(checkpoints.evals), warnings=warnings)
     write_json(run_dir / MANIFEST, finished_manifest(manifest, result))
-    result.summary, result.dashboard = analyze(run_dir)
+    result.summary = analyze_run(run_dir)
     return result
 
 
@@ -222,7 +222,7 @@ def resolve_augment(spec: Spec, config: TrainConfig) -> Any:
 # --- callbacks ------------------------------------------------------------------------------
 def assemble_callbacks(run_dir: Path, config: TrainConfig, inspector: Inspector,
                        checkpoints: CheckpointCallback, user: Sequence[Callback],
-                       progress: Progress | None, early: EarlyStopping | None,
+                       early: EarlyStopping | None,
                        request: StopRequest) -> list[Callback]:
     """Order matters: the inspector records a step before anything may stop the run;
     early stopping and the graceful stop come last, because the StopTraining they raise
@@ -231,9 +231,6 @@ def assemble_callbacks(run_dir: Path, config: TrainConfig, inspector: Inspector,
     if config.tensorboard:
         callbacks.append(TensorBoardCallback(run_dir / "tensorboard"))
     callbacks.extend(user)
-    if progress is not None:
-        from ..views.progress import ProgressCallback
-        callbacks.append(ProgressCallback(progress, f"train {run_dir.name}"))
     if early is not None:
         callbacks.append(early)
     callbacks.append(GracefulStop(request))
@@ -277,8 +274,3 @@ def finished_manifest(manifest: dict[str, Any], result: TrainResult) -> dict[str
     return manifests.finish(manifest, status=result.status, stop_reason=result.stop_reason,
                             steps=result.steps, best=best, last=last)
 
-
-def analyze(run_dir: Path) -> tuple[dict[str, Any] | None, Path | None]:
-    """summary.json + gap-analysis.md, then dashboard.html."""
-    summary = analyze_run(run_dir)
-    return summary, write_dashboard(run_dir, summary)

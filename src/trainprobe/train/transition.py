@@ -21,7 +21,6 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from rich.table import Table
 
 from ..engine import TrainConfig, make_config
 from ..errors import ConfigError
@@ -195,21 +194,3 @@ def write_config_yaml(path: Path, plan: TransitionPlan, report_path: Path) -> Pa
     written = write_text(path, config_yaml(plan, report_path))
     load_config_file(written)  # what we write must load back (guards the YAML formatting)
     return written
-
-
-def changes_table(plan: TransitionPlan) -> Table:
-    table = Table(title=f"From the probe (n={plan.rung}) to full training",
-                  title_justify="left")
-    table.add_column("setting", style="bold")
-    table.add_column("probe", justify="right")
-    table.add_column("full training", justify="right")
-    table.add_column("why", overflow="fold")
-    for change in plan.changes:
-        table.add_row(change.key, show(change.probe), show(change.full), change.why)
-    return table
-
-
-def show(value: Any) -> str:
-    if isinstance(value, float):
-        return f"{value:.3g}"
-    return "—" if value is None else str(value)

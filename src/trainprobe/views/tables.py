@@ -8,6 +8,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ..formatting import number
+from ..train.transition import TransitionPlan
 
 
 def ladder_table(report: dict[str, Any], stop_reasons: list[str] | None = None) -> Table:
@@ -50,3 +51,21 @@ def diagnoses_table(diagnoses: list[dict[str, Any]], limit: int = 5) -> Table:
         body = f"{finding['message']}\n[bold]fix:[/] {finding['fix']}"
         table.add_row(finding["code"], severity, finding.get("where") or "—", body)
     return table
+
+
+def changes_table(plan: TransitionPlan) -> Table:
+    table = Table(title=f"From the probe (n={plan.rung}) to full training",
+                  title_justify="left")
+    table.add_column("setting", style="bold")
+    table.add_column("probe", justify="right")
+    table.add_column("full training", justify="right")
+    table.add_column("why", overflow="fold")
+    for change in plan.changes:
+        table.add_row(change.key, _show(change.probe), _show(change.full), change.why)
+    return table
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.3g}"
+    return "—" if value is None else str(value)

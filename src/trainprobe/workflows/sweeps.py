@@ -1,4 +1,5 @@
-"""lr-sweep and grid as library calls (the CLI is a thin front over these)."""
+"""lr-sweep and grid as library calls (the CLI is a thin front over these): the sweep
+itself (sweep/), then the files it leaves behind, rendered by views/."""
 
 from __future__ import annotations
 
@@ -8,14 +9,20 @@ from pathlib import Path
 from typing import Any, Literal
 
 from ..engine import Callback
+from ..io import write_json, write_text
 from ..overfit.ladder import rung_config, train_rung
 from ..spec import Spec, load_spec
-from .grid import GridResult, run_grid
-from .grid_file import read_grid
-from .lr_sweep import DEFAULT_LRS, DEFAULT_STEPS, SweepResult, SweepRun, run_lr_sweep
-from .range_test import check_ramp, run_range_tests
-from .report import sweep_report, write_grid_files, write_sweep_files
-from .rung import choose_rung
+from ..sweep.grid import GridResult, run_grid
+from ..sweep.grid_file import read_grid
+from ..sweep.lr_sweep import DEFAULT_LRS, DEFAULT_STEPS, SweepResult, SweepRun, run_lr_sweep
+from ..sweep.range_test import check_ramp, run_range_tests
+from ..sweep.report import clean, lr_yaml, sweep_report
+from ..sweep.rung import choose_rung
+from ..views.sweep_plots import sweep_html
+from ..views.sweep_report import grid_markdown, sweep_markdown
+
+__all__ = ["LRSweepOutcome", "choose_lr", "grid_search", "write_grid_files",
+           "write_sweep_files"]
 
 Method = Literal["sweep", "range", "both"]
 
@@ -96,3 +103,19 @@ def grid_search(spec: str | Path | Spec, grid_path: str | Path, *, rung: int | N
                       callbacks=callbacks)
     files = write_grid_files(Path(out_dir), result, spec.path.name) if out_dir else []
     return result, where.why, files
+
+
+def write_sweep_files(out_dir: Path, report: dict[str, Any], sweep: SweepResult | None,
+                      ranges: dict[str, Any] | None) -> list[Path]:
+    written = [write_json(out_dir / "lr_sweep.json", report),
+               write_text(out_dir / "lr_sweep.md", sweep_markdown(report)),
+               write_text(out_dir / "lr_sweep.html", sweep_html(sweep, ranges))]
+    if report["chosen_lr"] is not None:
+        written.append(write_text(out_dir / "lr.yaml",
+                                  lr_yaml(report["chosen_lr"], report["chosen_by"])))
+    return written
+
+
+def write_grid_files(out_dir: Path, result: GridResult, spec_name: str) -> list[Path]:
+    return [write_json(out_dir / "grid.json", clean(result.to_dict())),
+            write_text(out_dir / "grid.md", grid_markdown(result, spec_name))]

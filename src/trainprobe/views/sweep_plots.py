@@ -8,8 +8,8 @@ from typing import Any
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from . import curves
-from .lr_sweep import SweepResult
+from ..sweep import curves
+from ..sweep.lr_sweep import SweepResult
 
 
 def sweep_figure(sweep: SweepResult | None, ranges: dict[str, Any] | None) -> go.Figure:

@@ -1,5 +1,10 @@
 """`tp.probe()`: the ladder, the diagnosis and the report in one call; the CLI's
-`trainprobe probe` is a thin front over it."""
+`trainprobe probe` is a thin front over it.
+
+It lives above both `overfit` (the ladder) and `diagnose` (which reads the ladder's
+results), so neither of those packages needs the other's entry point: the diagnosis
+imports the ladder, the ladder never imports the diagnosis.
+"""
 
 from __future__ import annotations
 
@@ -9,9 +14,13 @@ from typing import Any
 
 from ..diagnose import diagnose_probe
 from ..engine import Callback
+from ..io import write_json, write_text
+from ..overfit.ladder import Mode, ProbeRun, RungResult, run_ladder
+from ..overfit.report import report_dict
 from ..spec import Spec, load_spec
-from .ladder import Mode, ProbeRun, RungResult, run_ladder
-from .report import write_report
+from ..views.probe_report import report_markdown
+
+__all__ = ["probe", "write_report"]
 
 
 def probe(spec: Spec | str | Path, sizes: Sequence[int | str] | None = None, *,
@@ -31,3 +40,15 @@ def probe(spec: Spec | str | Path, sizes: Sequence[int | str] | None = None, *,
     diagnoses = diagnose_probe(run) if diagnose else []
     report = write_report(run, out_dir, json_path, diagnoses)
     return run, report
+
+
+def write_report(run: ProbeRun, out_dir: str | Path | None, json_path: str | Path | None,
+                 diagnoses: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """report.json and report.md into out_dir, and report.json to json_path, when given."""
+    report = report_dict(run, diagnoses)
+    if out_dir is not None:
+        write_json(Path(out_dir) / "report.json", report)
+        write_text(Path(out_dir) / "report.md", report_markdown(run, report))
+    if json_path is not None:
+        write_json(json_path, report)
+    return report

@@ -3,9 +3,13 @@ check, so the report reads like an analysis and every claim has its number besid
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from ..formatting import number
+from ..io import write_text
+
+GAP_REPORT_NAME = "gap-analysis.md"
 
 
 def numbers_table(summary: dict[str, Any]) -> list[str]:
@@ -76,3 +80,8 @@ def gap_markdown(summary: dict[str, Any]) -> str:
     lines += ["", "How these are decided: see the analysis rules in the trainprobe README "
               "(smoothed trend, patience, relative thresholds).", ""]
     return "\n".join(lines)
+
+
+def write_gap_report(run_dir: str | Path, summary: dict[str, Any]) -> Path:
+    """Write run_dir/gap-analysis.md from the run's summary (summary.json's content)."""
+    return write_text(Path(run_dir) / GAP_REPORT_NAME, gap_markdown(summary))

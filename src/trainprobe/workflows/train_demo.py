@@ -17,7 +17,8 @@ from typing import Any
 from rich.progress import Progress
 
 from ..demos import DEMO_DIR
-from .run import TrainResult, train
+from ..train.run import TrainResult
+from .training import train
 
 TRAIN_DEMO = DEMO_DIR / "charlm_pydoc.py"
 DEMO_STEPS = 1000

@@ -8,8 +8,8 @@ from typing import Any
 from rich.table import Table
 from rich.text import Text
 
-from . import curves
-from .lr_sweep import SweepResult
+from ..sweep import curves
+from ..sweep.lr_sweep import SweepResult
 
 
 def sweep_table(result: SweepResult) -> Table:
