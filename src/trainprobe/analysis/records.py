@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from ..instruments.logfile import LOG_NAME, iter_records
+from ..instruments.logfile import LOG_NAME, iter_flat_records
 
 
 @dataclass
@@ -69,7 +69,8 @@ def as_number(value: Any) -> float:
 
 
 def read_log(path: str | Path) -> RunLog:
-    """Read `inspector.log.jsonl` (or a run directory holding one). When a step appears
+    """Read `inspector.log.jsonl` (or a run directory holding one), schema /1 or /2
+    (per-layer arrays become `prefix/<name>` columns either way). When a step appears
     twice (a log written by a resumed run without truncation), the last record wins."""
     path = Path(path)
     if path.is_dir():
@@ -78,7 +79,7 @@ def read_log(path: str | Path) -> RunLog:
     meta: dict[str, Any] = {}
     events: list[dict[str, Any]] = []
     metric_name = None
-    for record in iter_records(path):
+    for record in iter_flat_records(path):
         kind = record.get("kind")
         if kind == "meta":
             meta = meta or record

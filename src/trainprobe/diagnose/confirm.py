@@ -127,7 +127,7 @@ def output_activation(finding: Finding, ctx: Context, ev: BatchEvidence) -> Expe
     if op == "softmax" and finding.evidence.get("loss") in ("nll", "ctc_logprobs"):
         fix = fixes.remove_output_activation(None, "softmax")  # log of softmax = log_softmax
     else:
-        fix = fixes.remove_output_activation(ev.output_module, op)
+        fix = fixes.remove_output_activation(ev.output_op_module, op)
     if fix is None:
         return None
     return Experiment(f"the output {op} removed", fixes.with_model_fix(ctx.spec, fix))

@@ -5,10 +5,15 @@ the user's) loss, one backward. Recorded: the outputs and the op that produced t
 per-layer gradient and weight norms, per-activation dead and saturated fractions, and any
 exception raised in the user's code (with the stage it was raised in). Nothing is
 optimized; the model is thrown away afterwards.
+
+The statistics are the inspector's quantities (instruments.quantities and
+instruments.activations): one definition and one threshold each, functional activations
+(`torch.relu` in a forward) included.
 """
 
 from __future__ import annotations
 
+import math
 import warnings
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,7 +23,9 @@ from torch import Tensor, nn
 
 from ..engine.forward import forward
 from ..errors import TrainprobeError, UserCodeError
-from ..instruments.hooks import activation_modules, first_tensor, hooked, parameter_layers
+from ..instruments.activations import ActivationStats, SiteStats
+from ..instruments.hooks import first_tensor, hooked
+from ..instruments.quantities import GradNorms, ParameterIndex, WeightNorms
 from ..tasks import Batch
 from ..tasks.structure import call_model
 from .context import STATS_BATCH, Context
@@ -29,9 +36,8 @@ SHAPE_OPS = ("View", "Reshape", "UnsafeView", "Squeeze", "Unsqueeze", "Transpose
 OUTPUT_OPS = {"Softmax": "softmax", "LogSoftmax": "log_softmax", "Sigmoid": "sigmoid",
               "Relu": "relu", "Tanh": "tanh", "Hardtanh": "hardtanh", "Softplus": "softplus",
               "Threshold": "relu", "Hardsigmoid": "sigmoid", "Exp": "exp"}
-RELU_LIKE = (nn.ReLU, nn.ReLU6)
-BOUNDED = {nn.Sigmoid: (0.0, 1.0), nn.Tanh: (-1.0, 1.0), nn.Hardtanh: (-1.0, 1.0)}
-SATURATION_MARGIN = 0.02  # within 2% of the range from a bound counts as saturated
+#: ops that scale values but leave the output op beneath them in charge of the range
+TRANSPARENT_OPS = ("NativeDropout", "Dropout", "FeatureDropout")
 
 
 @dataclass
@@ -51,37 +57,41 @@ class LayerGrad:
 
 
 @dataclass
-class ActivationStats:
-    layer: str
-    kind: str
-    dead: float | None = None  # fraction of units at zero for every item (ReLU)
-    saturated: float | None = None  # fraction of values at a bound (sigmoid, tanh)
-
-
-@dataclass
 class BatchEvidence:
     batch: Batch | None = None
     outputs: Tensor | None = None
     loss: float | None = None
     untrained_loss: float | None = None
     output_op: str | None = None
-    output_module: str | None = None  # name of the module that applied output_op
+    output_module: str | None = None  # the module that applied output_op, or "module:op"
     layers: list[LayerGrad] = field(default_factory=list)
-    activations: list[ActivationStats] = field(default_factory=list)
+    activations: list[SiteStats] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     error: UserCodeError | None = None
     stage: str | None = None  # build_model | forward | loss | backward
+    dropout_calls: list[tuple[str, bool]] = field(default_factory=list)  # (site, drops?)
     model: nn.Module | None = None
 
     def label(self, name: str | None) -> str | None:
-        """'3 (Linear)': Sequential children are named by index, so add the type."""
+        """'3 (Linear)': Sequential children are named by index, so add the type; a
+        functional site 'block:relu' reads 'relu in block (Block).forward'."""
         if name is None or self.model is None:
             return name
+        module_name, _, op = name.partition(":")
         try:
-            module = self.model.get_submodule(name) if name != "(root)" else self.model
+            module = self.model.get_submodule(module_name) if module_name != "(root)" \
+                else self.model
         except AttributeError:
             return name
-        return f"{name} ({type(module).__name__})"
+        owner = f"{type(module).__name__}.forward" if module_name == "(root)" else \
+            f"{module_name} ({type(module).__name__})"
+        return f"{op} in {owner}" if op else owner
+
+    @property
+    def output_op_module(self) -> str | None:
+        """The module to replace to undo the output op; None for a functional op."""
+        module = self.output_module
+        return module if module and ":" not in module else None
 
     @property
     def total_grad_norm(self) -> float | None:
@@ -122,30 +132,28 @@ def run_pass(ctx: Context, model: nn.Module, evidence: BatchEvidence,
     batch = evidence.batch
     assert batch is not None
     leaf_outputs: dict[int, str] = {}
-    act_outputs: dict[str, Tensor] = {}
     leaves = {name: m for name, m in model.named_modules() if not list(m.children()) and name}
-    acts = {**activation_modules(model), **bounded_recurrent(model)}
+    stats = ActivationStats(model)
 
     def record(name: str):
         def hook(module: nn.Module, inputs: Any, output: Any) -> None:
             tensor = first_tensor(output)
             if tensor is not None and tensor.grad_fn is not None:
                 leaf_outputs[id(tensor.grad_fn)] = name
-            if name in acts and tensor is not None:
-                act_outputs[name] = tensor.detach()
         return hook
 
     stage = "forward"
     try:
-        with hooked(leaves, record):
+        with hooked(leaves, record), stats.recording():
             outputs, batch = forward(model, batch)
         evidence.outputs = outputs.detach()
-        if isinstance(outputs, Tensor):
-            node = output_node(outputs)
-            evidence.output_op = op_name(node)
-            evidence.output_module = leaf_outputs.get(id(node)) if node is not None else None
-        evidence.activations = [activation_stats(name, acts[name], out)
-                                for name, out in act_outputs.items()]
+        node = output_node(outputs)
+        evidence.output_op = op_name(node)
+        if node is not None:  # an op of no module of its own: the site "module:op"
+            site = stats.op_outputs.get(id(node))
+            evidence.output_module = leaf_outputs.get(id(node)) or (site[0] if site else None)
+        evidence.dropout_calls = list(stats.dropout_calls)
+        evidence.activations = stats.summary()
         stage = "loss"
         loss = ctx.spec.task.loss(outputs, batch, ctx.loss_fn)
         evidence.loss = float(loss.detach())
@@ -162,9 +170,10 @@ def run_pass(ctx: Context, model: nn.Module, evidence: BatchEvidence,
 
 
 def output_node(outputs: Tensor) -> Any:
-    """The autograd node of the last value-changing op that produced `outputs`."""
+    """The autograd node of the last value-changing op that produced `outputs` (dropout
+    only rescales: the op beneath it decides the range)."""
     node = outputs.grad_fn
-    while node is not None and node.name().startswith(SHAPE_OPS):
+    while node is not None and node.name().startswith(SHAPE_OPS + TRANSPARENT_OPS):
         parents = [n for n, _ in node.next_functions if n is not None]
         node = parents[0] if parents else None
     return node
@@ -177,45 +186,22 @@ def op_name(node: Any) -> str | None:
     return OUTPUT_OPS.get(name, name.lower())
 
 
-def bounded_recurrent(model: nn.Module) -> dict[str, nn.Module]:
-    """LSTM/GRU (and tanh RNN) outputs lie in (-1, 1): saturated gates show there."""
-    return {name: m for name, m in model.named_modules() if isinstance(m, nn.RNNBase)
-            and getattr(m, "nonlinearity", "tanh") == "tanh"}
-
-
-def bounds(module: nn.Module) -> tuple[float, float] | None:
-    if isinstance(module, nn.RNNBase):
-        return (-1.0, 1.0)
-    return next((b for kind, b in BOUNDED.items() if isinstance(module, kind)), None)
-
-
-def activation_stats(name: str, module: nn.Module, output: Tensor) -> ActivationStats:
-    stats = ActivationStats(name, type(module).__name__.lower())
-    if output.ndim < 2 or output.numel() == 0:
-        return stats
-    if isinstance(module, RELU_LIKE) and output.shape[0] > 1:
-        unit_dim = 1 if output.ndim == 4 else output.ndim - 1
-        alive = (output > 0).transpose(0, unit_dim).reshape(output.shape[unit_dim], -1).any(1)
-        stats.dead = 1.0 - float(alive.float().mean())
-    if bounds(module) is not None:
-        low, high = bounds(module)
-        margin = SATURATION_MARGIN * (high - low)
-        near = (output <= low + margin) | (output >= high - margin)
-        stats.saturated = float(near.float().mean())
-    return stats
-
-
 def layer_grads(model: nn.Module) -> list[LayerGrad]:
+    """Per layer, the gradient norm over the parameters that got one (GradNorms, the
+    inspector's quantity) and the weight norm over all of them (WeightNorms)."""
+    index = ParameterIndex(model, trainable_only=False)
+    if not index.params:
+        return []
+    grads = index.layer_norms(GradNorms().compute(index).cpu().numpy())[0]
+    weights = index.layer_norms(WeightNorms().compute(index).cpu().numpy())[0]
+    ends = index.starts[1:] + [len(index.params)]
     result = []
-    for layer, params in parameter_layers(model).items():
-        grads = [p.grad for _, p in params if p.grad is not None]
-        grad_norm = float(torch.sqrt(sum(g.float().pow(2).sum() for g in grads))) \
-            if grads else None
-        weight_norm = float(torch.sqrt(sum(p.detach().float().pow(2).sum() for _, p in params)))
+    for layer, start, end, grad, weight in zip(index.layers, index.starts, ends, grads, weights):
+        named = index.params[start:end]
         result.append(LayerGrad(
-            layer, grad_norm, weight_norm,
-            frozen=[n for n, p in params if not p.requires_grad],
-            missing=[n for n, p in params if p.requires_grad and p.grad is None],
+            layer, None if math.isnan(grad) else float(grad), float(weight),
+            frozen=[n for n, p in named if not p.requires_grad],
+            missing=[n for n, p in named if p.requires_grad and p.grad is None],
         ))
     return result
 

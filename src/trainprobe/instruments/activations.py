@@ -1,106 +1,276 @@
-"""Activation statistics for the inspector: per activation layer, the fraction of dead
-units and the mean |activation|, gathered by forward hooks that exist only on the steps
-that are measured (a hook on every step would cost time for nothing).
+"""Activation statistics, one definition each, for the inspector and the diagnosis alike:
+dead units, saturation and activation size per activation *site*.
+
+A site is an activation module (nn.ReLU, nn.GELU, transformers' GELUActivation, ...; see
+`hooks.activation_modules`), a tanh recurrent layer (LSTM/GRU/RNN outputs lie in (-1, 1)),
+or a functional activation called inside a forward (`torch.relu(x)` in module `blocks.0`
+is the site `blocks.0:relu`, see functional.py).
 
 A unit is one feature channel: dim 1 of (B, C) and (B, C, H, W) outputs, the last dim of
-(B, T, C) sequence outputs. It is dead when its output is zero (|a| <= DEAD_EPS) for
-every item and position the layer saw during the measured step.
+(B, T, C) sequence outputs (`unit_dim`).
+
+- dead: a unit is dead when |a| <= DEAD_EPS for every item and position the site saw in
+  the measured forward passes; the statistic is the fraction of dead units.
+- saturated: for bounded sites (sigmoid, tanh, hardtanh, recurrent layers) the fraction
+  of values within SATURATION_MARGIN of the range from a bound.
+- act_mean: the mean |a| over every value.
+
+`ActivationStats` gathers what these need with forward hooks (and the functional-op mode)
+that exist only while armed, accumulating on the device without a host sync.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from typing import Any
 
 import torch
 from torch import Tensor, nn
 
-from .hooks import Hook, Hooks, first_tensor
+from .functional import NOT_ACTIVATIONS, FunctionalOps, site_module
+from .hooks import Hook, Hooks, activation_modules, first_tensor
 
+#: One threshold for "the unit passes nothing", used by the inspector and the diagnosis.
+#: Not 0: GELU, SiLU, Mish and ELU never output an exact zero, and a unit whose every
+#: output is below 1e-6 (GELU at x < -5.3, SiLU at x < -17) passes neither signal nor
+#: gradient worth the name. Not larger: 1e-6 is below float32's resolution for activations
+#: of order 1, so a live but small unit (|a| ~ 1e-3 after a bad init) is never called dead.
+#: For ReLU it is the same as "== 0".
 DEAD_EPS = 1e-6
+#: within 2% of the range from a bound counts as saturated (sigmoid > 0.98 or < 0.02)
+SATURATION_MARGIN = 0.02
+BOUNDS = {"sigmoid": (0.0, 1.0), "hardsigmoid": (0.0, 1.0), "tanh": (-1.0, 1.0),
+          "hardtanh": (-1.0, 1.0), "recurrent": (-1.0, 1.0)}
+MODULE_KINDS = {nn.Sigmoid: "sigmoid", nn.Hardsigmoid: "hardsigmoid", nn.Tanh: "tanh",
+                nn.Hardtanh: "hardtanh", nn.RNNBase: "recurrent"}
 
 
 def unit_dim(ndim: int) -> int:
     """The dimension that indexes units (channels) for an output with `ndim` dims."""
     if ndim >= 4:
-        return 1
+        return 1  # (B, C, H, W): conv channels
     if ndim == 3:
         return 2  # (B, T, C): transformers and RNNs, the common case in trainprobe
     return ndim - 1  # (B, C) -> 1; (C,) -> 0
 
 
-class ActivationStats:
-    """Forward hooks on activation modules that accumulate, while armed, per-unit max |a|
-    and the sum of |a| on the device; `collect()` turns them into 0-d tensors without a
-    host sync and removes the hooks."""
+def unit_max(output: Tensor) -> Tensor:
+    """Per unit, the largest |a| over every item and position: shape (C,)."""
+    magnitude = output.detach().abs()
+    dim = unit_dim(magnitude.ndim)
+    others = tuple(d for d in range(magnitude.ndim) if d != dim)
+    return magnitude.amax(dim=others) if others else magnitude
 
-    def __init__(self, modules: dict[str, nn.Module]):
-        self.modules = modules
-        self.names = list(modules)
+
+def near_bounds(output: Tensor, bounds: tuple[float, float]) -> Tensor:
+    """How many values lie within SATURATION_MARGIN of the range from a bound (0-d)."""
+    low, high = bounds
+    margin = SATURATION_MARGIN * (high - low)
+    values = output.detach()
+    return ((values <= low + margin) | (values >= high - margin)).sum()
+
+
+def site_kind(module: nn.Module) -> str:
+    kind = next((k for cls, k in MODULE_KINDS.items() if isinstance(module, cls)), None)
+    return kind or type(module).__name__.lower()
+
+
+def bounded_recurrent(model: nn.Module) -> dict[str, nn.Module]:
+    """LSTM/GRU (and tanh RNN) outputs lie in (-1, 1): saturated gates show there."""
+    return {name: m for name, m in model.named_modules() if isinstance(m, nn.RNNBase)
+            and getattr(m, "nonlinearity", "tanh") == "tanh"}
+
+
+@dataclass
+class Site:
+    """What one site saw while armed, kept on the device."""
+
+    kind: str
+    unit_max: dict[tuple[int, ...], Tensor] = field(default_factory=dict)  # by unit shape
+    abs_sum: Tensor | None = None
+    near: Tensor | None = None
+    values: int = 0
+    per_unit: int = 0  # observations of each unit (items x positions)
+
+    @property
+    def bounds(self) -> tuple[float, float] | None:
+        return BOUNDS.get(self.kind)
+
+    def observe(self, output: Tensor) -> None:
+        largest = unit_max(output)
+        key = tuple(largest.shape)
+        previous = self.unit_max.get(key)
+        self.unit_max[key] = largest if previous is None else torch.maximum(previous, largest)
+        total = output.detach().abs().sum(dtype=torch.float32)
+        self.abs_sum = total if self.abs_sum is None else self.abs_sum + total
+        if self.bounds is not None:
+            near = near_bounds(output, self.bounds)
+            self.near = near if self.near is None else self.near + near
+        self.values += output.numel()
+        self.per_unit += output.numel() // max(largest.numel(), 1)
+
+
+# --- the quantities: each a key, and a compute over one site -----------------------------
+class DeadUnits:
+    key = "dead"
+
+    def compute(self, site: Site) -> Tensor | None:
+        """None when each unit was seen once (one item): "dead for every item" says
+        nothing then."""
+        if site.per_unit < 2 or not site.unit_max:
+            return None
+        dead = sum((m <= DEAD_EPS).sum() for m in site.unit_max.values())
+        units = sum(m.numel() for m in site.unit_max.values())
+        return dead.float() / units
+
+
+class Saturation:
+    key = "saturated"
+
+    def compute(self, site: Site) -> Tensor | None:
+        if site.near is None or not site.values:
+            return None
+        return site.near.float() / site.values
+
+
+class ActivationSize:
+    key = "act_mean"
+
+    def compute(self, site: Site) -> Tensor | None:
+        if site.abs_sum is None or not site.values:
+            return None
+        return site.abs_sum / site.values
+
+
+ACTIVATION_QUANTITIES = (DeadUnits(), Saturation(), ActivationSize())
+
+
+@dataclass
+class SiteStats:
+    """One site's statistics as host numbers (the diagnosis reads these)."""
+
+    layer: str  # the site: a module name, or "module:op" for a functional call
+    kind: str
+    dead: float | None = None
+    saturated: float | None = None
+    act_mean: float | None = None
+
+
+class ActivationStats:
+    """Forward hooks on the model's activation sites that accumulate, while armed, what
+    DeadUnits, Saturation and ActivationSize need. Only training-mode forwards with
+    gradients enabled count: an evaluation pass in between is not the measured step.
+
+    functional=True also records functional activations (functional.py) through a pair
+    of hooks on the root module, so only the model's own forward is seen.
+    """
+
+    def __init__(self, model: nn.Module, *, functional: bool = True):
+        self.model = model
+        self.modules = {**activation_modules(model), **bounded_recurrent(model)}
+        self.names = list(self.modules)  # known before any forward; functional sites add on
+        self.functional = FunctionalOps(model, self._functional_call) if functional else None
+        self.op_outputs: dict[int, tuple[str, str]] = {}  # grad_fn id -> (site, op)
+        self.dropout_calls: list[tuple[str, bool]] = []  # (site, drops?) per F.dropout call
+        self.sites: dict[str, Site] = {}
         self._hooks: Hooks | None = None
-        # name -> {unit shape -> per-unit max}, name -> [sum |a|, element count]
-        self._unit_max: dict[str, dict[tuple[int, ...], Tensor]] = {}
-        self._sums: dict[str, list[Any]] = {}
+        self._root_context: Any = None
 
     @property
     def armed(self) -> bool:
         return self._hooks is not None
 
     def arm(self) -> None:
+        """Hooks on; accumulators cleared."""
         self.disarm()
-        self._unit_max = {name: {} for name in self.names}
-        self._sums = {}
-        self._hooks = Hooks(Hook(module, self._make_hook(name))
-                            for name, module in self.modules.items())
+        self.sites, self.op_outputs, self.dropout_calls = {}, {}, []
+        hooks = [Hook(module, self._make_hook(name, site_kind(module)))
+                 for name, module in self.modules.items()]
+        if self.functional is not None:
+            hooks.append(Hook(self.model, self._root_leave, pre=self._root_enter,
+                              always_call=True))
+        self._hooks = Hooks(hooks)
 
     def disarm(self) -> None:
         if self._hooks is not None:
             self._hooks.remove()
             self._hooks = None
+        self._close_root()
 
-    def _make_hook(self, name: str):  # noqa: ANN202 - a torch hook signature
+    @contextmanager
+    def recording(self) -> Iterator[ActivationStats]:
+        """`with stats.recording(): model(x)`: armed for the block, removed in finally."""
+        self.arm()
+        try:
+            yield self
+        finally:
+            self.disarm()
+
+    @staticmethod
+    def _counts(module: nn.Module) -> bool:
+        return module.training and torch.is_grad_enabled()
+
+    def _make_hook(self, name: str, kind: str):  # noqa: ANN202 - a torch hook signature
         def hook(module: nn.Module, inputs: tuple[Any, ...], output: Any) -> None:
-            # only training forwards: an evaluation pass in between is not the step
-            if not module.training or not torch.is_grad_enabled():
-                return
             tensor = first_tensor(output)
-            if tensor is None or tensor.ndim == 0:
-                return
-            self._observe(name, tensor.detach())
+            if tensor is not None and tensor.ndim > 0 and self._counts(module):
+                self._observe(name, kind, tensor)
 
         return hook
 
-    def _observe(self, name: str, output: Tensor) -> None:
-        magnitude = output.abs()
-        dim = unit_dim(magnitude.ndim)
-        others = tuple(d for d in range(magnitude.ndim) if d != dim)
-        unit_max = magnitude.amax(dim=others) if others else magnitude
-        per_shape = self._unit_max[name]
-        key = tuple(unit_max.shape)
-        previous = per_shape.get(key)
-        per_shape[key] = unit_max if previous is None else torch.maximum(previous, unit_max)
-        total = magnitude.sum(dtype=torch.float32)
-        acc = self._sums.get(name)
-        if acc is None:
-            self._sums[name] = [total, magnitude.numel()]
-        else:
-            acc[0] = acc[0] + total
-            acc[1] += magnitude.numel()
+    def _observe(self, name: str, kind: str, output: Tensor) -> None:
+        site = self.sites.get(name)
+        if site is None:
+            site = self.sites[name] = Site(kind)
+        site.observe(output)
 
-    def collect(self) -> dict[str, Tensor]:
-        """{"dead/<layer>": 0-d tensor, "act_mean/<layer>": 0-d tensor} for every layer
-        that saw a training forward while armed; then disarm."""
+    # --- functional ops: the mode is on only inside the root module's forward --------
+    def _root_enter(self, module: nn.Module, inputs: Any) -> None:
+        self._close_root()
+        if self.functional is not None and self._counts(module):
+            self._root_context = self.functional.active()
+            self._root_context.__enter__()
+
+    def _root_leave(self, module: nn.Module, inputs: Any, output: Any) -> None:
+        self._close_root()
+
+    def _close_root(self) -> None:
+        context, self._root_context = self._root_context, None
+        if context is not None:
+            context.__exit__(None, None, None)
+
+    def _functional_call(self, site: str, op: str, output: Tensor, drops: bool | None) -> None:
+        if output.grad_fn is not None:
+            self.op_outputs[id(output.grad_fn)] = (site, op)
+        if drops is not None:
+            self.dropout_calls.append((site, drops))
+        if op in NOT_ACTIVATIONS or site_module(site) in self.modules or output.ndim == 0:
+            return  # nn.ReLU calls F.relu: its module hook already counts it
+        if site not in self.names:
+            self.names.append(site)
+        self._observe(site, op, output)
+
+    # --- results -------------------------------------------------------------------------
+    def collect(self) -> dict[str, dict[str, Tensor]]:
+        """{quantity key: {site: 0-d tensor}} for every site that saw a counted forward,
+        without a host sync; then disarm and clear."""
         self.disarm()
-        values: dict[str, Tensor] = {}
-        for name in self.names:
-            per_shape = self._unit_max.get(name) or {}
-            if not per_shape:
-                continue
-            dead = sum((m <= DEAD_EPS).sum() for m in per_shape.values())
-            units = sum(m.numel() for m in per_shape.values())
-            values[f"dead/{name}"] = dead.float() / units
-        for name in self.names:
-            if name in self._sums:
-                total, count = self._sums[name]
-                values[f"act_mean/{name}"] = total / max(count, 1)
-        self._unit_max, self._sums = {}, {}
+        values: dict[str, dict[str, Tensor]] = {q.key: {} for q in ACTIVATION_QUANTITIES}
+        for name, site in self.sites.items():
+            for quantity in ACTIVATION_QUANTITIES:
+                value = quantity.compute(site)
+                if value is not None:
+                    values[quantity.key][name] = value
+        self.sites = {}
         return values
+
+    def summary(self) -> list[SiteStats]:
+        """Host values per site, in site order (one sync per value: for the diagnosis)."""
+        kinds = {name: site.kind for name, site in self.sites.items()}
+        values = self.collect()
+        return [SiteStats(name, kinds[name],
+                          **{key: float(values[key][name]) if name in values[key] else None
+                             for key in values})
+                for name in self.names if name in kinds]

@@ -14,16 +14,23 @@ HookFn = Callable[[nn.Module, tuple[Any, ...], Any], None]
 
 class Hook:
     """A forward hook on one module. `Hook(module, fn)` registers; `.remove()` (or leaving
-    the `with` block) unregisters, any number of times."""
+    the `with` block) unregisters, any number of times. `pre` adds a forward pre-hook
+    removed with it; `always_call` runs `fn` also when the forward raises."""
 
-    def __init__(self, module: nn.Module, fn: HookFn):
+    def __init__(self, module: nn.Module, fn: HookFn, *,
+                 pre: Callable[[nn.Module, tuple[Any, ...]], None] | None = None,
+                 always_call: bool = False):
         self.module = module
-        self._handle: Any = module.register_forward_hook(fn)
+        self._pre: Any = module.register_forward_pre_hook(pre) if pre is not None else None
+        self._handle: Any = module.register_forward_hook(fn, always_call=always_call)
 
     def remove(self) -> None:
         if self._handle is not None:
             self._handle.remove()
             self._handle = None
+        if self._pre is not None:
+            self._pre.remove()
+            self._pre = None
 
     @property
     def active(self) -> bool:
@@ -73,13 +80,30 @@ def first_tensor(output: Any) -> Tensor | None:
     return None
 
 
-ACTIVATIONS = (nn.ReLU, nn.LeakyReLU, nn.ReLU6, nn.ELU, nn.GELU, nn.SiLU, nn.Tanh, nn.Sigmoid,
-               nn.Softplus, nn.Mish, nn.Hardtanh, nn.PReLU)
+ACTIVATIONS = (nn.ReLU, nn.LeakyReLU, nn.ReLU6, nn.ELU, nn.SELU, nn.CELU, nn.GELU, nn.SiLU,
+               nn.Mish, nn.Hardswish, nn.Tanh, nn.Sigmoid, nn.Hardsigmoid, nn.Softplus,
+               nn.Hardtanh, nn.PReLU, nn.RReLU)
+#: activation classes of libraries, by module and class name, so that none is imported:
+#: transformers' GELUActivation, NewGELUActivation, GELUTanh, QuickGELUActivation,
+#: SiLUActivation, MishActivation, ... and timm's GELU/Swish/... live in `*.activations`
+LIBRARY_ACTIVATION_MODULES = ("transformers.activations", "timm.layers.activations",
+                              "timm.models.layers.activations")
+NOT_ACTIVATION_NAMES = ("LinearActivation", "Identity")
+
+
+def is_activation(module: nn.Module) -> bool:
+    """A torch activation class, or a parameter-free leaf class from a library's
+    activations module (an identity "activation" is not one)."""
+    if isinstance(module, ACTIVATIONS):
+        return True
+    cls = type(module)
+    return (cls.__module__.startswith(LIBRARY_ACTIVATION_MODULES)
+            and cls.__name__ not in NOT_ACTIVATION_NAMES and not list(module.children()))
 
 
 def activation_modules(model: nn.Module) -> dict[str, nn.Module]:
     """Named activation layers, the places where units can die or saturate."""
-    return {name: m for name, m in model.named_modules() if isinstance(m, ACTIVATIONS)}
+    return {name: m for name, m in model.named_modules() if is_activation(m)}
 
 
 def parameter_layers(model: nn.Module) -> dict[str, list[tuple[str, nn.Parameter]]]:

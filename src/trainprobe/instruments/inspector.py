@@ -1,15 +1,17 @@
-"""The inspector: a cheap, always-on flight recorder for a training run.
+"""The inspector: a cheap, always-on flight recorder for a training run, written over the
+quantities of quantities.py and activations.py (the diagnosis uses the same objects).
 
-Writes `inspector.log.jsonl` (schema in notes/README-inspector.md and docs/architecture.md):
-train loss, LR and gradient norms (global and per layer) every step; validation loss and
-metric at each eval; on a schedule, dead units and mean |activation| per activation layer
-and weight norm and update-to-weight ratio per parameter tensor.
+Writes `inspector.log.jsonl` (schema `trainprobe.inspector/2`, README "Log records"): train
+loss, LR and gradient norms (global and per layer) every step; validation loss and metric
+at each eval; on a schedule, dead units, saturation and mean |activation| per activation
+site and weight norm and update-to-weight ratio per parameter tensor.
 
-Why it is cheap (<= 5% of a step): the per-step work is one `torch._foreach_norm` over the
-gradients; values stay device tensors and reach the host in one `.tolist()` per flush
-(no host-device sync per step on a GPU); activation hooks and the weight snapshot exist
-only around scheduled steps; lines are formatted from a precompiled template with 4
-significant digits and written in one system call per ~100 lines.
+Why it is cheap: the per-step work is one `torch._foreach_norm` over the gradients and one
+stack; values stay device tensors and reach the host in one transfer per flush (no
+host-device sync per step on an accelerator); activation hooks, the functional-op mode and
+the weight snapshot exist only around scheduled steps; lines are formatted from a
+precompiled template with 4 significant digits and written in one system call per ~100
+lines. Per-layer values are arrays against the layer names of the meta record.
 
 Usable in any loop: call `.step(loss=..., lr=...)` after `optimizer.step()` and before
 `zero_grad()`, `.eval(val_loss=...)` after validating, `.close()` at the end (or use it
@@ -18,9 +20,7 @@ as a context manager). `InspectorCallback` attaches it to `engine.Trainer`.
 
 from __future__ import annotations
 
-import json
 import math
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -30,7 +30,6 @@ from torch import Tensor, nn
 
 from ..engine.events import Callback
 from .activations import ActivationStats
-from .hooks import activation_modules, parameter_layers
 from .logfile import (
     LOG_NAME,
     SCHEMA,
@@ -39,25 +38,26 @@ from .logfile import (
     iter_records,
     last_step,
     num,
+    round4,
     truncate_after,
+)
+from .quantities import (
+    GradNorms,
+    ParameterIndex,
+    Schedule,
+    UpdateRatios,
+    WeightNorms,
+    make_schedule,
 )
 
 if TYPE_CHECKING:
     from ..engine.evaluate import EvalResult
     from ..engine.trainer import Trainer
 
-Schedule = Callable[[int], bool]
 DEFAULT_STATS_EVERY = 50
+ACT_KEYS = ("dead", "saturated", "act_mean")
 
-
-def make_schedule(every: int | Schedule) -> Schedule:
-    """`k` -> every k-th step (k, 2k, ...); a callable is used as is."""
-    if callable(every):
-        return every
-    if int(every) < 1:
-        raise ValueError("stats_every must be >= 1 or a callable schedule(step) -> bool")
-    k = int(every)
-    return lambda step: step % k == 0
+__all__ = ["DEFAULT_STATS_EVERY", "Inspector", "InspectorCallback", "make_schedule"]
 
 
 class Inspector:
@@ -65,8 +65,7 @@ class Inspector:
 
     stats_every: int k or `schedule(step) -> bool` for the activation/weight statistics.
     grad_every: per-layer gradient norms every this many steps (1 = every step); the
-      global norm is logged every step regardless. Raise it to shrink the log of a model
-      with many layers (the per-layer keys are most of each line).
+      global norm is logged every step regardless.
     resume: False starts a fresh log; an int r (the step of the checkpoint a run resumes
       from) keeps records with step <= r and appends; True does the same once the step is
       known (`resume_at(r)`, the first explicit `step=`, or else the log's last step).
@@ -86,43 +85,35 @@ class Inspector:
         self.grad_every = max(1, int(grad_every))
         self.optimizer = optimizer
         self.flush_every = max(1, int(flush_every))
-        self._index_parameters(model)
-        self.activations = ActivationStats(activation_modules(model))
+        self.index = ParameterIndex(model)
+        self.params, self.layers = self.index.params, self.index.layers
+        # the quantities: gradient norms every step, the rest on the statistics schedule
+        self.grad_norms = GradNorms(1)
+        self.weight_norms = WeightNorms(self.schedule)
+        self.update_ratios = UpdateRatios(self.schedule)
+        self.activations = ActivationStats(model)
+        self.act_header = list(self.activations.names)  # the meta record's act_layers
         self.current_step = 0
         self._pending: list[tuple[int, Any, Any, Tensor | None]] = []
-        self._pending_stats: list[tuple[int, dict[str, Tensor]]] = []
+        self._pending_stats: list[tuple[int, list[str], dict[str, Any]]] = []
         self._early_grads: tuple[int, Tensor] | None = None
-        self._snapshot: list[Tensor] | None = None
-        self._templates = self._make_templates()
+        self._train_line = self._make_templates()
         self.awaiting_resume = resume is True and self.path.exists()
         self._writer = self._open(resume)
         if not self.awaiting_resume:
             self._prepare_for(self.current_step + 1)
 
     # --- setup ------------------------------------------------------------------------
-    def _index_parameters(self, model: nn.Module) -> None:
-        self.params: list[tuple[str, nn.Parameter]] = []
-        self.layers: list[str] = []
-        self._layer_slices: list[tuple[int, int]] = []
-        for layer, named in parameter_layers(model).items():
-            trainable = [(n, p) for n, p in named if p.requires_grad]
-            if trainable:
-                start = len(self.params)
-                self.params.extend(trainable)
-                self.layers.append(layer)
-                self._layer_slices.append((start, len(self.params)))
-        self._float32 = all(p.dtype == torch.float32 for _, p in self.params)
-
     def _make_templates(self) -> tuple[str, str, str]:
-        """Line templates: no gradients, global norm only, global and per-layer norms."""
+        """Train-line templates: no gradients, global norm only, global and per-layer."""
         head = '{"kind":"train","step":%d,"loss":%s,"lr":%s'
-        keys = [f"grad_norm/{layer}" for layer in self.layers]
-        body = "".join(f",{json.dumps(key)}:%s" for key in keys)
-        return head + "}", head + ',"grad_norm":%s}', head + ',"grad_norm":%s' + body + "}"
+        layers = ",".join(["%s"] * len(self.layers))
+        return (head + "}", head + ',"grad_norm":%s}',
+                head + ',"grad_norm":%s,"layer_grad_norm":[' + layers + "]}")
 
     def _meta(self) -> dict[str, Any]:
         return {"kind": "meta", "schema": SCHEMA, "layers": self.layers,
-                "act_layers": self.activations.names, "params": [n for n, _ in self.params],
+                "act_layers": self.act_header, "params": self.index.names,
                 "stats_every": self.stats_every, "grad_every": self.grad_every}
 
     def _open(self, resume: bool | int) -> LineWriter:
@@ -151,7 +142,7 @@ class Inspector:
         """Measure gradient norms now rather than in `.step()` (the engine calls this
         before clipping, so the log shows the norm the model actually produced)."""
         upcoming = self.current_step + 1 if step is None else int(step)
-        self._early_grads = (upcoming, self._grad_norms())
+        self._early_grads = (upcoming, self.grad_norms.compute(self.index))
 
     def step(self, loss: Tensor | float | None = None, lr: float | None = None, *,
              step: int | None = None) -> None:
@@ -162,35 +153,20 @@ class Inspector:
         self.current_step = step
         if lr is None and self.optimizer is not None:
             lr = self.optimizer.param_groups[0]["lr"]
-        norms = None
-        if self._early_grads is not None and self._early_grads[0] == step:
-            norms = self._early_grads[1]
+        early, self._early_grads = self._early_grads, None
+        if early is not None and early[0] == step:
+            norms: Tensor | None = early[1]
         else:
-            norms = self._grad_norms()
-        self._early_grads = None
+            norms = self.grad_norms.compute(self.index) if self.index.params else None
         if isinstance(loss, Tensor):
             loss = loss.detach()
             loss = loss if loss.ndim == 0 else loss.reshape(())
         self._pending.append((step, lr, loss, norms))
-        if self.activations.armed or self._snapshot is not None:
-            self._pending_stats.append((step, self._collect_stats()))
+        if self.activations.armed or self.update_ratios.ready:
+            self._pending_stats.append((step, *self._collect_stats(step)))
         self._prepare_for(step + 1)
         if len(self._pending) >= self.flush_every:
             self.flush()
-
-    def _grad_norms(self) -> Tensor:
-        """Per-parameter gradient norms as one float32 vector on the device: one fused
-        `_foreach_norm` and one stack, no host sync."""
-        if not self.params:
-            return torch.zeros(0)
-        grads = [p.grad for _, p in self.params]
-        if any(g is None for g in grads):
-            zero = torch.zeros((), device=self.params[0][1].device)
-            grads = [zero if g is None else g for g in grads]
-        norms = torch._foreach_norm(grads)
-        if not self._float32:
-            norms = [n.float() for n in norms]
-        return torch.stack(norms)
 
     def _prepare_for(self, step: int) -> None:
         """Before a scheduled step: hooks on, and a copy of the weights for the update
@@ -198,23 +174,16 @@ class Inspector:
         if not self.schedule(step):
             return
         self.activations.arm()
-        with torch.no_grad():
-            self._snapshot = [p.detach().clone() for _, p in self.params]
+        self.update_ratios.before(self.index)
 
-    def _collect_stats(self) -> dict[str, Tensor]:
-        values = self.activations.collect()
-        if self._snapshot is not None and self.params:
-            with torch.no_grad():
-                current = [p.detach() for _, p in self.params]
-                weight = torch._foreach_norm(current)
-                before = torch._foreach_norm(self._snapshot)
-                delta = torch._foreach_norm(torch._foreach_sub(current, self._snapshot))
-            for (name, _), w in zip(self.params, weight):
-                values[f"weight_norm/{name}"] = w
-            for (name, _), d, b in zip(self.params, delta, before):
-                values[f"update_ratio/{name}"] = d / b.clamp_min(1e-12)
-        self._snapshot = None
-        return values
+    def _collect_stats(self, step: int) -> tuple[list[str], dict[str, Any]]:
+        """Device values of a scheduled step: {key: {site: 0-d}} and {key: (P,) vector}."""
+        values: dict[str, Any] = dict(self.activations.collect())
+        if self.update_ratios.ready and self.index.params:
+            values["update_ratio"] = self.update_ratios.compute(self.index)
+            values["weight_norm"] = self.weight_norms.compute(self.index)
+        self.update_ratios.clear()
+        return list(self.activations.names), values
 
     # --- records written at once ----------------------------------------------------------
     def eval(self, val_loss: Tensor | float | None = None, val_metric: float | None = None,
@@ -252,29 +221,27 @@ class Inspector:
     def _format_pending(self) -> None:
         losses = [loss for _, _, loss, _ in self._pending if isinstance(loss, Tensor)]
         norms = [n for _, _, _, n in self._pending if n is not None]
+        stats_pieces = [stats_vector(values) for _, _, values in self._pending_stats]
         pieces = [torch.stack(losses).float()] if losses else []
         pieces += [torch.stack(norms).flatten()] if norms else []
-        pieces += [torch.stack(list(stats.values())).float()
-                   for _, stats in self._pending_stats if stats]
+        pieces += [p for p in stats_pieces if p is not None]
         host = host_values(pieces)  # the one device-to-host transfer of this flush
         loss_values = iter(host[:len(losses)].tolist())
-        grad_rows = iter(self._grad_rows(host[len(losses):], len(norms)))
-        stats_values = iter(host[len(losses) + len(norms) * len(self.params):].tolist())
+        offset = len(losses) + len(norms) * len(self.params)
+        grad_rows = iter(self._grad_rows(host[len(losses):offset], len(norms)))
         lines: list[tuple[int, str]] = []
         for step, lr, loss, step_norms in self._pending:
             loss_value = next(loss_values) if isinstance(loss, Tensor) else as_float(loss)
+            head = (step, num(loss_value), num(lr))
             if step_norms is None:
-                lines.append((step, self._templates[0] % (step, num(loss_value), num(lr))))
+                lines.append((step, self._train_line[0] % head))
             elif step % self.grad_every:
-                total = num(next(grad_rows)[0])
-                lines.append((step, self._templates[1] % (step, num(loss_value), num(lr),
-                                                          total)))
+                lines.append((step, self._train_line[1] % (*head, num(next(grad_rows)[0]))))
             else:
-                fields = [num(v) for v in next(grad_rows)]
-                lines.append((step, self._templates[2] % (step, num(loss_value), num(lr),
-                                                          *fields)))
-        for step, stats in self._pending_stats:
-            record = {"kind": "stats", "step": step, **{k: next(stats_values) for k in stats}}
+                row = [num(v) for v in next(grad_rows)]
+                lines.append((step, self._train_line[2] % (*head, *row)))
+        for step, sites, values in self._pending_stats:
+            record, offset = self._stats_record(step, sites, values, host, offset)
             lines.append((step, dumps(record)))
         lines.sort(key=lambda item: item[0])  # stable: a step's train line before its stats
         for _, line in lines:
@@ -282,18 +249,31 @@ class Inspector:
         self._pending.clear()
         self._pending_stats.clear()
 
+    def _stats_record(self, step: int, sites: list[str], values: dict[str, Any],
+                      host: np.ndarray, offset: int) -> tuple[dict[str, Any], int]:
+        """A stats record from its slice of the host values (laid out by stats_vector)."""
+        record: dict[str, Any] = {"kind": "stats", "step": step}
+        if sites != self.act_header:  # functional sites found at run time
+            record["act_layers"] = sites
+        for key in ACT_KEYS:
+            by_site = values.get(key, {})
+            taken = {name: host[offset + i] for i, name in enumerate(by_site)}
+            offset += len(by_site)
+            if taken:
+                record[key] = [round4(float(taken[s])) if s in taken else None for s in sites]
+        for key in ("weight_norm", "update_ratio"):
+            if key in values:
+                record[key] = [round4(float(v)) for v in host[offset:offset + len(self.params)]]
+                offset += len(self.params)
+        return record, offset
+
     def _grad_rows(self, flat: np.ndarray, steps: int) -> list[list[float]]:
-        """[global, per layer...] per step from per-parameter norms, vectorized:
-        a layer's norm is the root of the sum of its parameters' squared norms."""
+        """[global, per layer...] per step from the per-parameter norms, vectorized."""
         if steps == 0:
             return []
-        squares = flat[:steps * len(self.params)].reshape(steps, len(self.params)) ** 2
-        if not self.params:
-            return [[0.0]] * steps
-        starts = [a for a, _ in self._layer_slices]
-        layers = np.sqrt(np.add.reduceat(squares, starts, axis=1))
-        total = np.sqrt(squares.sum(axis=1, keepdims=True))
-        return np.concatenate([total, layers], axis=1).tolist()
+        rows = flat.reshape(steps, len(self.params))
+        total = ParameterIndex.total_norm(rows)[:, None]
+        return np.concatenate([total, self.index.layer_norms(rows)], axis=1).tolist()
 
     def close(self) -> None:
         """Flush, remove the hooks and close the file. Idempotent."""
@@ -302,7 +282,7 @@ class Inspector:
                 self.flush()
         finally:
             self.activations.disarm()
-            self._snapshot = None
+            self.update_ratios.clear()
             self._writer.close()
 
     def __enter__(self) -> Inspector:
@@ -312,9 +292,17 @@ class Inspector:
         self.close()
 
     def records(self) -> list[dict[str, Any]]:
-        """Every record written so far (flushes first)."""
+        """Every record written so far, as written (flushes first)."""
         self.flush()
         return list(iter_records(self.path))
+
+
+def stats_vector(values: dict[str, Any]) -> Tensor | None:
+    """A scheduled step's device values as one float vector: the activation quantities
+    site by site (ACT_KEYS order), then weight norms, then update ratios."""
+    parts = [v.reshape(1).float() for key in ACT_KEYS for v in values.get(key, {}).values()]
+    parts += [values[key].float() for key in ("weight_norm", "update_ratio") if key in values]
+    return torch.cat([p.to(parts[0].device) for p in parts]) if parts else None
 
 
 def host_values(pieces: list[Tensor]) -> np.ndarray:

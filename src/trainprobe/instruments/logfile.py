@@ -16,8 +16,15 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-SCHEMA = "trainprobe.inspector/1"
+SCHEMA = "trainprobe.inspector/2"
+SCHEMA_V1 = "trainprobe.inspector/1"
 LOG_NAME = "inspector.log.jsonl"
+#: schema /2 writes per-layer values as one array against a list of names (the header):
+#: array key -> (the flat key prefix of schema /1, the header that names its entries).
+#: The header is the record's own key of that name when present, else the meta record's.
+ARRAYS = {"layer_grad_norm": ("grad_norm", "layers"), "dead": ("dead", "act_layers"),
+          "saturated": ("saturated", "act_layers"), "act_mean": ("act_mean", "act_layers"),
+          "weight_norm": ("weight_norm", "params"), "update_ratio": ("update_ratio", "params")}
 
 
 def num(value: float | None) -> str:
@@ -106,6 +113,35 @@ def iter_records(path: str | Path) -> Iterator[dict[str, Any]]:
     """The records of a log (see `iter_lines`)."""
     for _, record in iter_lines(path):
         yield record
+
+
+def flat_record(record: dict[str, Any], meta: dict[str, Any]) -> dict[str, Any]:
+    """A record of either schema as the flat /1 form: `{"grad_norm/<layer>": v, ...}`.
+    Arrays of /2 are expanded against their header; /1 records are returned as they are
+    (so a log a resumed run continued in the newer schema reads whole)."""
+    if not any(isinstance(value, list) for value in record.values()):
+        return record
+    flat: dict[str, Any] = {}
+    for key, value in record.items():
+        if key in ARRAYS and isinstance(value, list):
+            prefix, header = ARRAYS[key]
+            names = record.get(header) or meta.get(header) or []
+            flat.update({f"{prefix}/{name}": v for name, v in zip(names, value)})
+        elif not isinstance(value, list):
+            flat[key] = value
+    return flat
+
+
+def iter_flat_records(path: str | Path) -> Iterator[dict[str, Any]]:
+    """The records of a log of schema /1 or /2, each in the flat /1 form (readers of
+    the log go through this, never through the raw lines)."""
+    meta: dict[str, Any] = {}
+    for record in iter_records(path):
+        if record.get("kind") == "meta" and not meta:
+            meta = record
+            yield record
+        else:
+            yield flat_record(record, meta)
 
 
 def last_step(path: Path) -> int:
