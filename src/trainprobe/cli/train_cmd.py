@@ -3,11 +3,13 @@ train.transition.transition."""
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 import click
 from rich.text import Text
 
+from ..engine.distributed import current
 from ..train.run import TrainResult
 from ..train.transition import transition as make_transition
 from ..views.progress import make_progress
@@ -35,19 +37,23 @@ def train_command(spec: Path, config_path: Path | None, out: Path, resume: bool,
 
     Ctrl-C or SIGTERM stop at the end of the current step and save a checkpoint (press
     Ctrl-C twice to stop at once); continue with --resume. Exit status: 0 done,
-    130 interrupted (checkpoint saved), 2 bad input.
+    130 interrupted (checkpoint saved), 2 bad input. Under `torchrun --nproc-per-node N`
+    it trains data-parallel; rank 0 alone writes and prints.
     """
     overrides = {key: value for key, value in
                  (("max_steps", max_steps), ("device", device), ("seed", seed))
                  if value is not None}
-    progress = make_progress(console_err)
+    main = current().is_main  # under torchrun, the other ranks stay quiet
+    progress = make_progress(console_err) if main else None
     try:
-        with progress:
+        with progress or contextlib.nullcontext():
             result = train(spec, config_path, out, resume=resume, overrides=overrides,
                            progress=progress)
     except KeyboardInterrupt:  # Ctrl-C outside the training loop (setup, analysis)
         console_err.print("interrupted", style="yellow")
         exit_with(EXIT_INTERRUPTED)
+    if not main:
+        exit_with(EXIT_INTERRUPTED if result.interrupted else EXIT_DONE)
     for warning in result.warnings:
         console_err.print(f"[yellow]warning:[/] {warning}", highlight=False)
     console.print(result_text(result))

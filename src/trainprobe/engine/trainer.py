@@ -24,6 +24,7 @@ from ..tasks.base import TaskStats
 from .batches import BatchStream
 from .config import TrainConfig
 from .device import autocast, choose_device, needs_grad_scaler
+from .distributed import Distributed
 from .evaluate import EvalResult, evaluate
 from .events import Callback, StopTraining
 from .forward import forward
@@ -55,15 +56,19 @@ class Trainer:
                  loss_fn: Callable[..., Tensor] | None = None,
                  augment: Callable[[Any], Any] | None = None,
                  callbacks: Sequence[Callback] = (), stats: TaskStats | None = None,
-                 collate: Callable[[list[Any]], Batch] | None = None):
+                 collate: Callable[[list[Any]], Batch] | None = None,
+                 distributed: Distributed | None = None):
         """`stats`: the task's statistics of the whole training set (Task.prepare); a
         ladder rung passes those of the full set, not of its subset. `collate`: turns a
-        list of items into a Batch (the spec's own collate), else the task's."""
+        list of items into a Batch (the spec's own collate), else the task's.
+        `distributed`: this process's rank under torchrun (engine/distributed.py)."""
         self.config = config
         self.task = task
         self.stats = stats if stats is not None else task.prepare(SampledItems(train_data))
         self.device = choose_device(config.device)
         self.model = model.to(self.device)
+        self.distributed = distributed or Distributed()
+        self.forward_model = self.distributed.wrap(self.model, self.device)  # DDP or model
         self.loss_fn = loss_fn
         self.callbacks = list(callbacks)
         self.batches = BatchStream(train_data, task, config.batch_size, config.seed,
@@ -85,31 +90,20 @@ class Trainer:
 
     # --- the loop ---------------------------------------------------------------------
     def fit(self) -> FitResult:
-        config, model = self.config, self.model
         started = time.perf_counter() - self.seconds
-        model.train()
+        self.model.train()
         try:
             self.emit("before_fit")
             while True:
-                self.stop_if_over_budget(time.perf_counter() - started)
-                self.lr = lr_at(self.step, config)
-                if self.plateau.scale < 1.0:  # the plateau decay stops at min_lr
-                    self.lr = max(self.lr * self.plateau.scale, config.min_lr)
-                for group in self.optimizer.param_groups:
-                    group["lr"] = self.lr
-                loss = self.accumulate_gradients()
-                if self.scaler.is_enabled():  # callbacks and clipping see true gradients
-                    self.scaler.unscale_(self.optimizer)
-                self.emit("after_backward")
-                if config.grad_clip is not None:
-                    nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
-                self.scaler.step(self.optimizer)
-                self.scaler.update()
-                self.step += 1
-                self.record_loss(loss)
-                self.emit("after_step", loss)
-                if self.step % config.eval_every == 0:
-                    self.run_eval()
+                reason = None
+                try:
+                    self.stop_if_over_budget(time.perf_counter() - started)
+                    self.train_step()
+                except StopTraining as stop:
+                    reason = stop.reason
+                reason = self.distributed.agree(reason)  # under torchrun, all ranks stop
+                if reason:
+                    raise StopTraining(reason)
         except StopTraining as stop:
             self.stop_reason = stop.reason
         except KeyboardInterrupt:
@@ -120,21 +114,46 @@ class Trainer:
             self.emit_final("after_fit")
         return FitResult(self.step, self.seconds, self.stop_reason, self.losses, self.evals)
 
+    def train_step(self) -> None:
+        """One optimizer step: LR, gradients, clip, step, then (when due) evaluate."""
+        config = self.config
+        self.lr = lr_at(self.step, config)
+        if self.plateau.scale < 1.0:  # the plateau decay stops at min_lr
+            self.lr = max(self.lr * self.plateau.scale, config.min_lr)
+        for group in self.optimizer.param_groups:
+            group["lr"] = self.lr
+        loss = self.accumulate_gradients()
+        if self.scaler.is_enabled():  # callbacks and clipping see true gradients
+            self.scaler.unscale_(self.optimizer)
+        self.emit("after_backward")
+        if config.grad_clip is not None:
+            nn.utils.clip_grad_norm_(self.model.parameters(), config.grad_clip)
+        self.scaler.step(self.optimizer)
+        self.scaler.update()
+        self.step += 1
+        self.record_loss(loss)
+        self.emit("after_step", loss)
+        if self.step % config.eval_every == 0:
+            self.run_eval()
+
     def accumulate_gradients(self) -> Tensor:
-        """grad_accum micro-batches of forward, loss and backward; returns the mean loss."""
+        """grad_accum micro-batches of forward, loss and backward; returns the mean loss
+        of the global batch (under torchrun each rank computes its share, DDP averages the
+        gradients, and the loss is averaged here)."""
         self.optimizer.zero_grad(set_to_none=True)
         accum = self.config.grad_accum
         total = torch.zeros((), device=self.device)
         for _ in range(accum):
-            batch = next(self.batches).to(self.device)
+            batch, share = self.distributed.shard(next(self.batches))
+            batch = batch.to(self.device)
             self.emit("before_batch", batch)
             with autocast(self.device, self.config.amp):
-                outputs, batch = forward(self.model, batch)
+                outputs, batch = forward(self.forward_model, batch)
                 loss = self.task.loss(outputs, batch, self.loss_fn)
             self.emit("after_loss", loss, outputs, batch)
-            self.scaler.scale(loss / accum).backward()
-            total += loss.detach().float() / accum
-        return total
+            self.scaler.scale(loss * share / accum).backward()
+            total += loss.detach().float() * share / accum
+        return self.distributed.average(total)
 
     def run_eval(self, emit: bool = True) -> EvalResult:
         data = self.eval_batches or self.batches

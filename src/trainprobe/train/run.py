@@ -27,6 +27,7 @@ from torch import nn
 
 from ..analysis import analyze_run
 from ..engine import Callback, FitResult, TrainConfig, Trainer, make_config
+from ..engine.distributed import Distributed, current, process_group
 from ..errors import ConfigError, UserCodeError
 from ..instruments.inspector import Inspector, InspectorCallback
 from ..io import write_json
@@ -76,11 +77,21 @@ def run_training(spec: Spec | str | Path, config: ConfigLike = None,
                  callbacks: Sequence[Callback] = ()) -> TrainResult:
     """Train SPEC into `out_dir` with checkpoints, early stopping, the inspector log and a
     manifest; then write the analysis (summary.json). Ctrl-C or SIGTERM end the run at the
-    next step boundary with a checkpoint (status "interrupted", resumable)."""
+    next step boundary with a checkpoint (status "interrupted", resumable).
+
+    Under torchrun every process calls this; rank 0 writes the run directory and the
+    others train their shares of each batch and write nothing (engine/distributed.py)."""
     spec = spec if isinstance(spec, Spec) else load_spec(spec)
     run_dir = Path(out_dir)
-    saved = prepare_run_dir(run_dir, resume)
+    saved = prepare_run_dir(run_dir, resume, check_new=current().is_main)
     config = resolve_config(spec, config, overrides, saved)
+    with process_group(config.device) as group:
+        return train_in_group(spec, run_dir, config, saved, group, callbacks)
+
+
+def train_in_group(spec: Spec, run_dir: Path, config: TrainConfig,
+                   saved: dict[str, Any] | None, group: Distributed,
+                   callbacks: Sequence[Callback]) -> TrainResult:
     train_data, val_data = spec.build_data()
     torch.manual_seed(config.seed)  # model init; a resume overwrites weights and RNG anyway
     model = spec.build_model(hidden_dim=config.hidden_dim, dropout=config.dropout)
@@ -91,7 +102,10 @@ def run_training(spec: Spec | str | Path, config: ConfigLike = None,
         summary_writer_class()  # a missing extra fails here, before any file is written
 
     trainer = Trainer(model, spec.task, train_data, config, eval_data=val_data,
-                      loss_fn=loss_fn, augment=augment)  # a bad device fails here, still
+                      loss_fn=loss_fn, augment=augment,
+                      distributed=group)  # a bad device fails here, still
+    if not group.is_main:
+        return follow_main(trainer, run_dir, saved, callbacks, warnings)
 
     # from here on, files are written into run_dir
     inspector = make_inspector(model, run_dir, saved["step"] if saved is not None else None)
@@ -104,6 +118,7 @@ def run_training(spec: Spec | str | Path, config: ConfigLike = None,
                                            early, request)
     manifest = start_manifest(run_dir, spec, config, trainer, train_data, val_data, saved)
     manifest["warnings"] = warnings
+    manifest["world_size"] = group.world_size
     if saved is not None:
         trainer.load_state_dict(saved["trainer"])
         manifests.mark_resumed(manifest, trainer.step)
@@ -138,9 +153,28 @@ def fit_or_fail(trainer: Trainer, request: StopRequest, spec: Spec, run_dir: Pat
         raise UserCodeError("training step", error, (str(spec.path),)) from error
 
 
+def follow_main(trainer: Trainer, run_dir: Path, saved: dict[str, Any] | None,
+                callbacks: Sequence[Callback], warnings: list[str]) -> TrainResult:
+    """A rank other than 0 under torchrun: train this rank's shares, write nothing. Rank 0's
+    checkpoints, early stopping and budget end the run for every rank (Distributed.agree)."""
+    request = StopRequest()
+    trainer.callbacks = [*callbacks, GracefulStop(request)]
+    if saved is not None:
+        trainer.load_state_dict(saved["trainer"])
+    with stop_on_signals(request):
+        fit = trainer.fit()
+    status = "interrupted" if fit.stop_reason == INTERRUPTED else "finished"
+    return TrainResult(run_dir=run_dir, status=status, stop_reason=fit.stop_reason,
+                       steps=fit.steps, seconds=fit.seconds, best_step=None,
+                       best_val_loss=None, best_checkpoint=None, last_checkpoint=None,
+                       restored_best=False, model=trainer.model, losses=list(fit.losses),
+                       warnings=warnings)
+
+
 # --- run directory and config -----------------------------------------------------------
-def prepare_run_dir(run_dir: Path, resume: bool) -> dict[str, Any] | None:
-    """The checkpoint to resume from, or None for a new run in an empty directory."""
+def prepare_run_dir(run_dir: Path, resume: bool, check_new: bool = True) -> dict[str, Any] | None:
+    """The checkpoint to resume from, or None for a new run in an empty directory
+    (`check_new=False`: another process, rank 0, owns that check and the directory)."""
     if resume:
         last = checkpoint_dir(run_dir) / LAST
         if not last.is_file():
@@ -148,7 +182,7 @@ def prepare_run_dir(run_dir: Path, resume: bool) -> dict[str, Any] | None:
                               "start the run without --resume, or point --out at a run "
                               "that saved a checkpoint")
         return load_checkpoint(last)
-    if run_dir.exists() and (not run_dir.is_dir() or any(run_dir.iterdir())):
+    if check_new and run_dir.exists() and (not run_dir.is_dir() or any(run_dir.iterdir())):
         raise ConfigError(f"--out {run_dir} already exists and is not empty",
                           "add --resume to continue that run, or choose a new --out name")
     return None
