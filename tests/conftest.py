@@ -13,6 +13,17 @@ import torch
 # threads of parallel processes spin against each other (10-30x slowdowns measured).
 torch.set_num_threads(1)
 
+
+@pytest.fixture(autouse=True)
+def one_thread():
+    """Every test runs on one intra-op thread, and so does whatever it leaves behind: a
+    test that changes the count (the CLI's --threads) cannot slow the tests after it.
+    Module-scoped fixtures run between tests, so they see one thread too. The one place
+    the thread count is set for the tests; no test file sets its own."""
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(1)
+
 SPECS = Path(__file__).parent / "specs"
 DEMOS = Path(__file__).parents[1] / "src" / "trainprobe" / "demos"
 

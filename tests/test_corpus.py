@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import torch
 from corpus import corpus_specs, load_meta
 
 import trainprobe as tp
@@ -22,14 +21,6 @@ SPECS = corpus_specs()
 CORPUS_STEPS = 400
 CORPUS_SECONDS = 15.0
 
-
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """The corpus models are tiny: one thread is fastest and fights no other process."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
 @functools.cache

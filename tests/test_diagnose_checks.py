@@ -7,7 +7,6 @@ from __future__ import annotations
 import textwrap
 
 import pytest
-import torch
 
 from trainprobe.diagnose import CODES, Finding, diagnose_spec
 
@@ -30,14 +29,6 @@ def build_model(hidden_dim: int = 16):
     return nn.Sequential(nn.Linear(8, hidden_dim), nn.ReLU(), nn.Linear(hidden_dim, 3))
 """
 
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    """Tiny models run fastest on one thread (and do not fight other processes)."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
 def spec_file(tmp_path, body: str, task: str = "classification") -> str:

@@ -6,8 +6,6 @@ from __future__ import annotations
 import json
 import textwrap
 
-import pytest
-import torch
 from click.testing import CliRunner
 
 import trainprobe as tp
@@ -32,13 +30,6 @@ def build_model(hidden_dim: int = 16):
     return nn.Sequential(nn.Linear(8, hidden_dim), nn.ReLU(), nn.Linear(hidden_dim, 4){tail})
 """
 
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
 def write(tmp_path, tail: str = "", extra: str = "", name: str = "spec.py") -> str:

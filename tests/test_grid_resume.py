@@ -5,7 +5,6 @@ import json
 
 import optuna
 import pytest
-import torch
 from click.testing import CliRunner
 
 from trainprobe.cli import main
@@ -19,15 +18,6 @@ from trainprobe.sweep.grid_file import parse_grid
 RUNG = 5
 GRID = {"lr": [0.003, 0.01], "hidden_dim": [16, 32]}  # 4 points that memorize quickly
 
-
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """One intra-op thread: on a busy 2-core machine two threads spin against each other;
-    restored after this module."""
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
 
 
 class CountFits(Callback):

@@ -19,14 +19,6 @@ from trainprobe.instruments.logfile import iter_flat_records
 REL = 2e-3  # values are rounded to 4 significant digits
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    """Tiny models: one thread avoids OpenMP spin contention on a busy machine."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
 
 def make_model(dead_units: int = 8) -> nn.Sequential:
     """Linear(10,32) -> ReLU -> Linear(32,16) -> ReLU -> Linear(16,3); the first

@@ -37,3 +37,11 @@ def test_an_upward_import_breaks_the_contract(tmp_path):
     result = lint_imports(tmp_path)
     assert result.returncode != 0
     assert "trainprobe.train is not allowed to import trainprobe.views" in result.stdout
+
+
+def test_only_conftest_sets_the_thread_count():
+    """One shared fixture (conftest.one_thread) keeps every test on one thread."""
+    call = "torch.set_num_threads" + "("  # split, so this file does not match itself
+    setters = [path.name for path in (ROOT / "tests").glob("test_*.py")
+               if call in path.read_text(encoding="utf-8")]
+    assert setters == []

@@ -1,8 +1,6 @@
 """On the healthy digits demo, the sweep and the range test choose a rate with which the
 probe's own rung memorizes."""
 
-import pytest
-import torch
 import yaml
 from click.testing import CliRunner
 
@@ -13,17 +11,6 @@ from trainprobe.overfit.ladder import run_ladder
 from trainprobe.spec import load_spec
 from trainprobe.sweep import run_range_tests
 from trainprobe.workflows import choose_lr
-
-
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """One intra-op thread: on a busy 2-core machine two threads spin against each other
-    (measured 120 ms/step against 1.4 ms/step); restored after this module."""
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
-
 
 RUNG = 10
 

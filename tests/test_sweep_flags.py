@@ -3,7 +3,6 @@ small to move anything, a rate so large the loss blows up at once."""
 
 import textwrap
 
-import pytest
 import torch
 from click.testing import CliRunner
 
@@ -12,16 +11,6 @@ from trainprobe.demos import HEALTHY_DEMO
 from trainprobe.engine import Trainer, make_config
 from trainprobe.spec import load_spec
 from trainprobe.sweep import RangeTestCallback, run_lr_sweep, run_range_tests
-
-
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """One intra-op thread: on a busy 2-core machine two threads spin against each other
-    (measured 120 ms/step against 1.4 ms/step); restored after this module."""
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
 
 BLIND_SPEC = textwrap.dedent('''
     """A model whose output ignores its input: only the bias can learn, and with

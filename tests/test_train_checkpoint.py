@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import pytest
 import torch
-from test_train_support import (  # noqa: F401 - single_thread is a fixture
+from test_train_support import (
     TINY_CONFIG,
     same_weights,
-    single_thread,
     weights,
     write_spec,
 )
@@ -17,8 +16,6 @@ from trainprobe.engine import EvalResult, Trainer, make_config
 from trainprobe.errors import ConfigError
 from trainprobe.spec import load_spec
 from trainprobe.train.checkpoint import CheckpointCallback, load_checkpoint
-
-pytestmark = pytest.mark.usefixtures("single_thread")
 
 
 def scripted_eval(loss: float) -> EvalResult:

@@ -6,10 +6,9 @@ from __future__ import annotations
 import math
 
 import pytest
-from test_train_support import (  # noqa: F401 - single_thread is a fixture
+from test_train_support import (
     TINY_CONFIG,
     same_weights,
-    single_thread,
     weights,
     write_spec,
 )

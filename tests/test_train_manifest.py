@@ -8,10 +8,9 @@ import subprocess
 import sys
 
 import pytest
-from test_train_support import (  # noqa: F401 - single_thread is a fixture
+from test_train_support import (
     TINY_CONFIG,
     TINY_SPEC,
-    single_thread,
     write_spec,
 )
 
@@ -21,7 +20,6 @@ from trainprobe.spec import load_spec
 from trainprobe.train.manifest import data_hashes, dataset_hash, hashed_indices
 from trainprobe.workflows import train
 
-pytestmark = pytest.mark.usefixtures("single_thread")
 SHORT = {**TINY_CONFIG, "max_steps": 20}
 
 

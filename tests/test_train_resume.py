@@ -6,10 +6,9 @@ import os
 import signal
 
 import pytest
-from test_train_support import (  # noqa: F401 - single_thread is a fixture
+from test_train_support import (
     TINY_CONFIG,
     same_weights,
-    single_thread,
     weights,
     write_spec,
 )
@@ -17,8 +16,6 @@ from test_train_support import (  # noqa: F401 - single_thread is a fixture
 from trainprobe.engine import Callback
 from trainprobe.errors import ConfigError
 from trainprobe.workflows import train
-
-pytestmark = pytest.mark.usefixtures("single_thread")
 
 
 class SignalAt(Callback):
@@ -46,7 +43,7 @@ def train_lines(run_dir):
 
 
 @pytest.fixture(scope="module")
-def uninterrupted(tmp_path_factory, single_thread):  # noqa: F811
+def uninterrupted(tmp_path_factory):
     folder = tmp_path_factory.mktemp("resume")
     spec = write_spec(folder)
     result = train(spec, TINY_CONFIG, folder / "full")

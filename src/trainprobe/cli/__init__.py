@@ -15,14 +15,12 @@ from rich.text import Text
 
 from .._version import __version__
 from ..errors import TrainprobeError
-from .common import console_err
+from .common import EXIT_BAD_INPUT, EXIT_INTERRUPTED, console_err
 from .dashboard_cmd import compare, dashboard
 from .diagnose_cmd import diagnose
 from .probe_cmd import demo, probe
 from .sweep_cmd import grid, lr_sweep
 from .train_cmd import train_command, transition
-
-EXIT_BAD_INPUT, EXIT_INTERRUPTED = 2, 130
 
 
 class Main(click.Group):

@@ -18,9 +18,9 @@ from ..train.config_file import read_config_file
 from ..views.progress import ProgressCallback, make_progress
 from ..views.tables import diagnoses_table, ladder_table, verdict_line
 from ..workflows import probe as run_probe
-from .common import console, console_err, exit_with, parse_sizes
+from .common import EXIT_INTERRUPTED, console, console_err, exit_with, parse_sizes
 
-EXIT_PASS, EXIT_FAIL, EXIT_INTERRUPTED = 0, 1, 130
+EXIT_PASS, EXIT_FAIL = 0, 1
 
 
 def run_and_show(spec_path: Path, *, sizes: Any = None, out: Path | None = None,

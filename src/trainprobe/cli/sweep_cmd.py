@@ -14,9 +14,9 @@ import click
 from ..sweep.lr_sweep import DEFAULT_LRS, DEFAULT_STEPS, SweepRun, lr_range
 from ..views.sweep_tables import grid_table, range_table, sweep_table
 from ..workflows import sweeps as api
-from .common import console, console_err, exit_with
+from .common import EXIT_INTERRUPTED, console, console_err, exit_with
 
-EXIT_OK, EXIT_NONE, EXIT_INTERRUPTED = 0, 1, 130
+EXIT_OK, EXIT_NONE = 0, 1
 
 
 def parse_lrs(text: str | None) -> list[float]:

@@ -15,9 +15,9 @@ from ..train.transition import transition as make_transition
 from ..views.progress import make_progress
 from ..views.tables import changes_table
 from ..workflows import train
-from .common import console, console_err, exit_with
+from .common import EXIT_INTERRUPTED, console, console_err, exit_with
 
-EXIT_DONE, EXIT_INTERRUPTED = 0, 130
+EXIT_DONE = 0
 
 
 @click.command(name="train")

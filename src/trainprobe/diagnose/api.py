@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from ..engine.config import make_config
+from ..engine.events import StopReason
 from ..errors import UserCodeError
 from ..overfit.ladder import ProbeRun, rung_config
 from ..spec import Spec, load_spec
@@ -41,7 +42,7 @@ def diagnose_probe(run: ProbeRun) -> list[dict[str, Any]]:
     `diagnoses`). The first failed rung is diagnosed (else the largest rung)."""
     if not run.rungs:
         return []
-    rung = next((r for r in run.rungs if not r.passed and r.stop_reason != "interrupted"),
+    rung = next((r for r in run.rungs if not r.passed and r.stop_reason != StopReason.INTERRUPTED),
                 run.rungs[-1])
     ctx = Context(run.spec, run.train_data, rung.n, make_config(rung.config), run.seed,
                   rung=rung, rungs=run.rungs)

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..engine.config import merged
+from ..engine.events import StopReason
 from ..errors import TrainprobeError
 from ..overfit.ladder import RungResult, train_rung
 from ..overfit.presets import preset_for
@@ -74,7 +75,7 @@ def confirm(findings: list[Finding], ctx: Context, ev: BatchEvidence,
             result = run_experiment(experiment, ctx)
         except TrainprobeError:
             continue  # the fixed spec could not even be built: no evidence either way
-        if result.stop_reason == "interrupted":
+        if result.stop_reason == StopReason.INTERRUPTED:
             break  # Ctrl-C is not evidence against the cause
         record(finding, experiment, ctx, result)
         if result.passed:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from ..engine.events import StopReason
 from ..overfit.ladder import RungResult
 from .context import Context
 from .findings import (
@@ -125,7 +126,7 @@ def lr_checks(ctx: Context, rung: RungResult, curve: Curve, where: str,
               base: dict) -> list[Finding]:
     lr = float(rung.config.get("lr", 0.0))
     optimizer = rung.config.get("optimizer", "adamw")
-    diverged = rung.stop_reason.startswith("diverged") or curve.final > 2 * curve.initial
+    diverged = StopReason.of(rung.stop_reason) is StopReason.DIVERGED or curve.final > 2 * curve.initial
     spiked = max(rung.losses) > SPIKE * curve.initial
     unstable = curve.oscillation > OSCILLATION and curve.final > 1.5 * curve.best \
         and (curve.swing > SWING or spiked)
@@ -140,7 +141,7 @@ def lr_checks(ctx: Context, rung: RungResult, curve: Curve, where: str,
     tiny = lr <= TINY_LR.get(optimizer, 1e-5)
     slow = curve.late_drop > STILL_FALLING and curve.monotone > 0.8 \
         and curve.late_rate > STEADY * curve.mean_rate \
-        and not rung.stop_reason.startswith("plateau") \
+        and StopReason.of(rung.stop_reason) is not StopReason.PLATEAU \
         and curve.final > ctx.spec.task.loss_threshold
     if tiny or slow:
         return [Finding(LR_TOO_LOW, "error" if tiny else "warning",

@@ -2,8 +2,8 @@
 
 from .config import TrainConfig, make_config
 from .evaluate import EvalResult, evaluate
-from .events import Callback, StopTraining
+from .events import Callback, StopReason, StopTraining, reraise_interrupt
 from .trainer import FitResult, Trainer
 
-__all__ = ["Callback", "EvalResult", "FitResult", "StopTraining", "TrainConfig", "Trainer",
-           "evaluate", "make_config"]
+__all__ = ["Callback", "EvalResult", "FitResult", "StopReason", "StopTraining", "TrainConfig",
+           "Trainer", "evaluate", "make_config", "reraise_interrupt"]

@@ -26,7 +26,7 @@ from .config import TrainConfig
 from .device import autocast, choose_device, needs_grad_scaler
 from .distributed import Distributed
 from .evaluate import EvalResult, evaluate
-from .events import Callback, StopTraining
+from .events import Callback, StopReason, StopTraining
 from .forward import forward
 from .schedule import Plateau, lr_at
 
@@ -49,6 +49,10 @@ class FitResult:
     def last_eval(self) -> EvalResult | None:
         return self.evals[-1][1] if self.evals else None
 
+    @property
+    def stopped_by(self) -> StopReason | None:
+        return StopReason.of(self.stop_reason)
+
 
 class Trainer:
     def __init__(self, model: nn.Module, task: Task, train_data: Sequence[Any],
@@ -70,7 +74,7 @@ class Trainer:
         self.distributed = distributed or Distributed()
         self.forward_model = self.distributed.wrap(self.model, self.device)  # DDP or model
         self.loss_fn = loss_fn
-        self.callbacks = list(callbacks)
+        self.callbacks = callbacks
         self.batches = BatchStream(train_data, task, config.batch_size, config.seed,
                                    augment=augment, collate=collate)
         self.eval_batches = (BatchStream(eval_data, task, max(config.batch_size, 256),
@@ -107,7 +111,7 @@ class Trainer:
         except StopTraining as stop:
             self.stop_reason = stop.reason
         except KeyboardInterrupt:
-            self.stop_reason = "interrupted"
+            self.stop_reason = StopReason.INTERRUPTED.value
         finally:
             self.seconds = time.perf_counter() - started
             self.flush_losses()
@@ -172,12 +176,12 @@ class Trainer:
     def stop_if_over_budget(self, elapsed: float) -> None:
         config = self.config
         if self.step >= config.max_steps:
-            raise StopTraining("max_steps")
+            raise StopTraining(StopReason.MAX_STEPS)
         if config.max_seconds is not None and elapsed >= config.max_seconds:
-            raise StopTraining("max_seconds")
+            raise StopTraining(StopReason.MAX_SECONDS)
         if config.max_epochs is not None and \
                 self.step * config.grad_accum >= config.max_epochs * self.batches.batches_per_epoch:
-            raise StopTraining("max_epochs")
+            raise StopTraining(StopReason.MAX_EPOCHS)
 
     # --- losses: kept on the device, synced in blocks ------------------------------------
     def record_loss(self, loss: Tensor) -> None:
@@ -191,6 +195,15 @@ class Trainer:
             self._pending.clear()
 
     # --- events -----------------------------------------------------------------------
+    @property
+    def callbacks(self) -> list[Callback]:
+        return self._callbacks
+
+    @callbacks.setter
+    def callbacks(self, callbacks: Sequence[Callback]) -> None:
+        """Kept sorted by each callback's declared `order` (a stable sort)."""
+        self._callbacks = sorted(callbacks, key=lambda callback: callback.order)
+
     def emit(self, event: str, *args: Any) -> None:
         for callback in self.callbacks:
             getattr(callback, event)(self, *args)

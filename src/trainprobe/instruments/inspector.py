@@ -28,7 +28,7 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
-from ..engine.events import Callback
+from ..engine.events import RECORD, Callback
 from .activations import ActivationStats
 from .logfile import (
     LOG_NAME,
@@ -324,6 +324,8 @@ def as_float(value: Tensor | float | None) -> float | None:
 class InspectorCallback(Callback):
     """Attach an Inspector to engine.Trainer: grads before clipping (after_backward),
     loss and LR (after_step), validation (after_eval), close (after_fit)."""
+
+    order = RECORD  # a step is logged before any callback may stop the run
 
     def __init__(self, inspector: Inspector):
         self.inspector = inspector

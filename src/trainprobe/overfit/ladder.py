@@ -11,7 +11,7 @@ from typing import Any, Literal
 import torch
 from torch.utils.data import Subset
 
-from ..engine import Callback, EvalResult, Trainer, make_config
+from ..engine import Callback, EvalResult, StopReason, Trainer, make_config
 from ..engine.config import TrainConfig
 from ..errors import ConfigError, UserCodeError
 from ..formatting import finite_or_none
@@ -55,7 +55,7 @@ class ProbeRun:
 
     @property
     def interrupted(self) -> bool:
-        return any(r.stop_reason == "interrupted" for r in self.rungs)
+        return any(r.stop_reason == StopReason.INTERRUPTED for r in self.rungs)
 
     @property
     def verdict(self) -> str:
@@ -153,7 +153,7 @@ def rung_result(n: int, trainer: Trainer, config: TrainConfig) -> RungResult:
     return RungResult(
         n=n, passed=final.memorized, steps=trainer.step, seconds=trainer.seconds,
         final_loss=finite_or_none(final.loss), metric_name=final.metric_name,
-        metric_value=final.metric, stop_reason=trainer.stop_reason or "memorized",
+        metric_value=final.metric, stop_reason=trainer.stop_reason or StopReason.MEMORIZED.value,
         config=config.model_dump(), losses=list(trainer.losses),
         evals=[(step, r.loss, r.metrics) for step, r in trainer.evals],
     )
@@ -191,7 +191,7 @@ def run_ladder(spec: Spec, sizes: Sequence[int | str] | None = None, *,
         results.append(result)
         if on_rung:
             on_rung(n, result)
-        if result.stop_reason == "interrupted" or (not result.passed and not keep_going):
+        if result.stop_reason == StopReason.INTERRUPTED or (not result.passed and not keep_going):
             break
     return ProbeRun(spec, train_data, results, seed)
 

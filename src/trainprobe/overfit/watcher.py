@@ -6,10 +6,13 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from ..engine import Callback, EvalResult, StopTraining, Trainer
+from ..engine import Callback, EvalResult, StopReason, StopTraining, Trainer
+from ..engine.events import STOP
 
 
 class RungWatcher(Callback):
+    order = STOP  # every other callback sees the eval that ends the rung
+
     def __init__(self, plateau_steps: int = 300, plateau_gain: float = 0.01,
                  divergence_factor: float = 10.0):
         self.plateau_steps = plateau_steps
@@ -18,7 +21,7 @@ class RungWatcher(Callback):
 
     def after_eval(self, trainer: Trainer, result: EvalResult) -> None:
         if result.memorized:
-            raise StopTraining("memorized")
+            raise StopTraining(StopReason.MEMORIZED)
         stop, reason = self.should_give_up(trainer.losses)
         if stop:
             raise StopTraining(reason)
@@ -29,18 +32,19 @@ class RungWatcher(Callback):
         if not losses:
             return False, ""
         if not all(math.isfinite(v) for v in losses[-20:]):
-            return True, "diverged: non-finite loss"
+            return True, StopReason.DIVERGED.because("non-finite loss")
         start = losses[0]
         recent = losses[-10:]
         if len(losses) > 20 and min(recent) > self.divergence_factor * max(start, 1e-3):
-            return True, f"diverged: loss {min(recent):.3g} > {self.divergence_factor:g}x start"
+            return True, StopReason.DIVERGED.because(
+                f"loss {min(recent):.3g} > {self.divergence_factor:g}x start")
         if len(losses) <= self.plateau_steps:
             return False, ""
         best_before = min(losses[: -self.plateau_steps])
         best_since = min(losses[-self.plateau_steps:])
         if best_since > best_before * (1 - self.plateau_gain):
-            return True, f"plateau: best loss {best_before:.4g} not improved in " \
-                         f"{self.plateau_steps} steps"
+            return True, StopReason.PLATEAU.because(
+                f"best loss {best_before:.4g} not improved in {self.plateau_steps} steps")
         return False, ""
 
     def state_dict(self) -> dict[str, Any]:

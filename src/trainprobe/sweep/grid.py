@@ -22,7 +22,7 @@ from typing import Any
 import optuna
 from optuna.trial import FrozenTrial, TrialState
 
-from ..engine import Callback
+from ..engine import Callback, reraise_interrupt
 from ..errors import ConfigError, first_line
 from ..formatting import finite_or_none
 from ..overfit.ladder import RungResult, rung_config, train_rung
@@ -202,8 +202,7 @@ def make_objective(spec: Spec, train_data: Sequence[Any], n: int, space: dict[st
         config = rung_config(spec, n, "progressive", seed, {**(overrides or {}), **point})
         counter.add()
         result = train_rung(spec, train_data, n, config, callbacks)
-        if result.stop_reason == "interrupted":
-            raise KeyboardInterrupt  # the trial FAILS and is queued again on resume
+        reraise_interrupt(result.stop_reason)  # the trial FAILS and is queued again on resume
         for key, value in trial_attrs(result).items():
             trial.set_user_attr(key, value)
         return objective_value(result)

@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from ..engine import Callback
+from ..engine import Callback, StopReason, reraise_interrupt
 from ..errors import ConfigError, UserCodeError
 from ..formatting import finite_or_none
 from ..overfit.ladder import rung_config, train_rung
@@ -105,9 +105,8 @@ def sweep_one(spec: Spec, train_data: Sequence[Any], n: int, lr: float, seed: in
     config = rung_config(spec, n, "progressive", seed, {
         **(overrides or {}), "lr": lr, "max_steps": steps, "schedule_steps": base.horizon})
     result = train_rung(spec, train_data, n, config, callbacks)
-    if result.stop_reason == "interrupted":
-        raise KeyboardInterrupt  # the engine caught Ctrl-C for this run; end the sweep
-    diverged = result.stop_reason.startswith("diverged") or curves.has_nonfinite(result.losses) \
+    reraise_interrupt(result.stop_reason)  # the engine caught Ctrl-C for this run
+    diverged = StopReason.of(result.stop_reason) is StopReason.DIVERGED or curves.has_nonfinite(result.losses) \
         or result.error is not None
     values = curves.finite(result.losses)
     return SweepRun(lr=lr, seed=seed, steps=result.steps, passed=result.passed,

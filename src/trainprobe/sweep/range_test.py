@@ -23,7 +23,8 @@ from typing import Any
 
 from torch import Tensor
 
-from ..engine import Callback, StopTraining, Trainer
+from ..engine import Callback, StopReason, StopTraining, Trainer, reraise_interrupt
+from ..engine.events import STOP
 from ..errors import ConfigError
 from ..overfit.ladder import rung_config, train_rung
 from ..spec import Spec
@@ -44,6 +45,8 @@ class RangeTestCallback(Callback):
     The engine assigns lr_at(step) * plateau.scale to the param groups at the top of each
     step; before_batch runs after that assignment, so the rate set here is the one used.
     """
+
+    order = STOP  # it stops the run on divergence: others see the step first
 
     def __init__(self, min_lr: float, max_lr: float, steps: int, beta: float | None = None,
                  diverge_factor: float = DIVERGE_FACTOR):
@@ -75,13 +78,14 @@ class RangeTestCallback(Callback):
         self.losses.append(value)
         if not math.isfinite(value):
             self.diverged = True
-            raise StopTraining("range test: non-finite loss")
+            raise StopTraining(StopReason.RANGE_TEST.because("non-finite loss"))
         self._average = self.beta * self._average + (1 - self.beta) * value
         smooth = self._average / (1 - self.beta ** len(self.losses))
         self.smoothed.append(smooth)
         if len(self.smoothed) > 1 and smooth > self.diverge_factor * min(self.smoothed):
             self.diverged = True
-            raise StopTraining(f"range test: smoothed loss > {self.diverge_factor:g}x best")
+            raise StopTraining(StopReason.RANGE_TEST.because(
+                f"smoothed loss > {self.diverge_factor:g}x best"))
 
     def after_fit(self, trainer: Trainer) -> None:
         if self._saved is not None:  # runs in the engine's finally: always restores
@@ -130,8 +134,7 @@ def run_range_test(spec: Spec, train_data: Sequence[Any], n: int, *, min_lr: flo
         if len(probe.lrs) < 2:
             raise result.error  # fails at the smallest rates too: a bug, not the ramp
         probe.diverged = True  # the ramp reached a rate at which the user's code fails
-    if result.stop_reason == "interrupted":
-        raise KeyboardInterrupt
+    reraise_interrupt(result.stop_reason)
     suggestion, reason = suggest(probe.lrs, probe.smoothed)
     if suggestion is None:
         log.info("range test (seed %d): no suggestion: %s", seed, reason)

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from ..engine import reraise_interrupt
 from ..errors import ConfigError
 from ..overfit.ladder import run_ladder
 from ..spec import Spec
@@ -30,8 +31,8 @@ def choose_rung(spec: Spec, train_data: Sequence[Any], rung: int | None, seed: i
                               f"pass a rung between 1 and {len(train_data)}")
         return RungChoice(rung, "given with --rung")
     run = run_ladder(spec, seed=seed, overrides=overrides, train_data=train_data)
-    if run.interrupted:
-        raise KeyboardInterrupt  # Ctrl-C during the ladder: no rung was found
+    for result in run.rungs:  # Ctrl-C during the ladder: no rung was found
+        reraise_interrupt(result.stop_reason)
     if run.breaking_point is not None:
         return RungChoice(run.breaking_point, "the ladder's breaking rung")
     largest = run.rungs[-1].n

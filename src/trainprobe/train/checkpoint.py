@@ -26,7 +26,7 @@ from typing import Any
 
 import torch
 
-from ..engine import Callback, EvalResult, Trainer
+from ..engine import Callback, EvalResult, StopReason, Trainer
 from ..errors import ConfigError
 from ..io import atomic_write
 
@@ -114,7 +114,7 @@ class CheckpointCallback(Callback):
             self.save_last(trainer)
 
     def after_fit(self, trainer: Trainer) -> None:
-        interrupted = trainer.stop_reason == "interrupted"
+        interrupted = trainer.stop_reason == StopReason.INTERRUPTED
         if self.last_saved_step != trainer.step or interrupted:
             self.save_last(trainer, boundary_state(trainer, self._boundary))
         if interrupted:

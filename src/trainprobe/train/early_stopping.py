@@ -13,16 +13,19 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from ..engine import Callback, EvalResult, StopTraining, Trainer
+from ..engine import Callback, EvalResult, StopReason, StopTraining, Trainer
+from ..engine.events import STOP
 from .checkpoint import load_checkpoint
 
 
 class EarlyStopping(Callback):
     """Stop once `patience` evals in a row fail to beat the best loss by more than
     `min_delta` (Lightning's rule: the reference best moves only on such an improvement).
-    Attach it after every other callback: its StopTraining ends the after_eval event."""
+    It runs after the other callbacks (order STOP): its StopTraining ends the after_eval
+    event, so the checkpoint of this eval is saved first."""
 
     state_key = "early_stopping"
+    order = STOP
 
     def __init__(self, patience: int, min_delta: float = 0.0, restore_best: bool = True,
                  best_path: Path | None = None,
@@ -40,7 +43,7 @@ class EarlyStopping(Callback):
         if not history:
             return False, ""
         if not math.isfinite(history[-1]):
-            return True, f"early stopping: validation loss is {history[-1]}"
+            return True, StopReason.EARLY_STOPPING.because(f"validation loss is {history[-1]}")
         best, waited = math.inf, 0
         for loss in history:
             if loss < best - self.min_delta:
@@ -48,8 +51,9 @@ class EarlyStopping(Callback):
             else:
                 waited += 1
         if waited >= self.patience:
-            return True, (f"early stopping: no improvement over {best:.4g} (min_delta "
-                          f"{self.min_delta:g}) in the last {waited} evals")
+            return True, StopReason.EARLY_STOPPING.because(
+                f"no improvement over {best:.4g} (min_delta {self.min_delta:g}) in the last "
+                f"{waited} evals")
         return False, ""
 
     def after_eval(self, trainer: Trainer, result: EvalResult) -> None:
@@ -60,7 +64,7 @@ class EarlyStopping(Callback):
             raise StopTraining(reason)
 
     def after_fit(self, trainer: Trainer) -> None:
-        if not self.restore_best or trainer.stop_reason == "interrupted":
+        if not self.restore_best or trainer.stop_reason == StopReason.INTERRUPTED:
             return  # an interrupted run keeps its last weights: it is meant to be resumed
         if self.best_path is None or not self.best_path.is_file():
             return

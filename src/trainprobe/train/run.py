@@ -26,7 +26,7 @@ import torch
 from torch import nn
 
 from ..analysis import analyze_run
-from ..engine import Callback, FitResult, TrainConfig, Trainer, make_config
+from ..engine import Callback, FitResult, StopReason, TrainConfig, Trainer, make_config
 from ..engine.distributed import Distributed, current, process_group
 from ..errors import ConfigError, UserCodeError
 from ..instruments.inspector import Inspector, InspectorCallback
@@ -36,7 +36,7 @@ from . import manifest as manifests
 from .checkpoint import LAST, CheckpointCallback, checkpoint_dir, load_checkpoint
 from .config_file import read_config_file
 from .early_stopping import EarlyStopping
-from .signals import INTERRUPTED, GracefulStop, StopRequest, stop_on_signals
+from .signals import GracefulStop, StopRequest, stop_on_signals
 from .tensorboard import TensorBoardCallback, summary_writer_class
 
 MANIFEST = "manifest.json"
@@ -125,7 +125,7 @@ def train_in_group(spec: Spec, run_dir: Path, config: TrainConfig,
     write_json(run_dir / MANIFEST, manifest)
 
     fit = fit_or_fail(trainer, request, spec, run_dir, manifest)
-    status = "interrupted" if fit.stop_reason == INTERRUPTED else "finished"
+    status = "interrupted" if fit.stopped_by is StopReason.INTERRUPTED else "finished"
     result = TrainResult(
         run_dir=run_dir, status=status, stop_reason=fit.stop_reason, steps=fit.steps,
         seconds=fit.seconds, best_step=checkpoints.best_step,
@@ -163,7 +163,7 @@ def follow_main(trainer: Trainer, run_dir: Path, saved: dict[str, Any] | None,
         trainer.load_state_dict(saved["trainer"])
     with stop_on_signals(request):
         fit = trainer.fit()
-    status = "interrupted" if fit.stop_reason == INTERRUPTED else "finished"
+    status = "interrupted" if fit.stopped_by is StopReason.INTERRUPTED else "finished"
     return TrainResult(run_dir=run_dir, status=status, stop_reason=fit.stop_reason,
                        steps=fit.steps, seconds=fit.seconds, best_step=None,
                        best_val_loss=None, best_checkpoint=None, last_checkpoint=None,
@@ -258,9 +258,8 @@ def assemble_callbacks(run_dir: Path, config: TrainConfig, inspector: Inspector,
                        checkpoints: CheckpointCallback, user: Sequence[Callback],
                        early: EarlyStopping | None,
                        request: StopRequest) -> list[Callback]:
-    """Order matters: the inspector records a step before anything may stop the run;
-    early stopping and the graceful stop come last, because the StopTraining they raise
-    ends the event for the callbacks after them."""
+    """The run's callbacks; the trainer runs them in their declared `order` (the inspector
+    records first, early stopping and the graceful stop run last)."""
     callbacks: list[Callback] = [InspectorCallback(inspector), checkpoints]
     if config.tensorboard:
         callbacks.append(TensorBoardCallback(run_dir / "tensorboard"))

@@ -16,9 +16,9 @@ from contextlib import contextmanager
 from types import FrameType
 from typing import Any
 
-from ..engine import Callback, EvalResult, StopTraining, Trainer
+from ..engine import Callback, EvalResult, StopReason, StopTraining, Trainer
+from ..engine.events import STOP
 
-INTERRUPTED = "interrupted"
 SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
@@ -56,7 +56,10 @@ def stop_on_signals(request: StopRequest) -> Iterator[StopRequest]:
 
 class GracefulStop(Callback):
     """Ends fit() with reason "interrupted" once a stop was requested, at a step boundary.
-    Attach it last, so every other callback has seen the step and its eval."""
+    It runs after every other callback, so they have all seen the step and its eval (and
+    a run that early stopping ends at this eval is finished, not interrupted)."""
+
+    order = STOP + 1
 
     def __init__(self, request: StopRequest):
         self.request = request
@@ -70,4 +73,4 @@ class GracefulStop(Callback):
 
     def check(self) -> None:
         if self.request.requested is not None:
-            raise StopTraining(INTERRUPTED)
+            raise StopTraining(StopReason.INTERRUPTED)

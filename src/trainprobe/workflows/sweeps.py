@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from ..engine import Callback
+from ..engine import Callback, reraise_interrupt
 from ..io import write_json, write_text
 from ..overfit.ladder import rung_config, train_rung
 from ..spec import Spec, load_spec
@@ -81,8 +81,7 @@ def check_rate(spec: Spec, train_data: Sequence[Any], n: int, lr: float, seed: i
     """Run the probe's own rung n with the chosen rate (presets + CONFIG + lr)."""
     config = rung_config(spec, n, "single", seed, {**(overrides or {}), "lr": lr})
     rung = train_rung(spec, train_data, n, config)
-    if rung.stop_reason == "interrupted":
-        raise KeyboardInterrupt
+    reraise_interrupt(rung.stop_reason)
     return {"lr": lr, "n": n, "passed": rung.passed, "steps": rung.steps,
             "seconds": round(rung.seconds, 3), "final_loss": rung.final_loss,
             "stop_reason": rung.stop_reason}
