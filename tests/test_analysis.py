@@ -48,6 +48,21 @@ def val_better(seed):
     return train, noisy(train - 0.2, seed)
 
 
+def gap_still_improving(seed):  # the ResNet case: large gap, validation at its minimum at the end
+    train = 0.02 + 2.3 * np.exp(-6 * T)
+    return train, noisy(1.0 + 1.3 * np.exp(-1.5 * T), seed)
+
+
+def gap_stalled(seed):  # validation flat from t = 0.5 on while training keeps falling
+    train = 0.02 + 2.3 * np.exp(-3 * T)
+    return train, noisy(1.0 + 1.3 * np.exp(-10 * np.minimum(T, 0.5)), seed, 0.005)
+
+
+def gap_converged(seed):  # both level off early with a large gap: not an onset
+    train = 0.2 + 2.1 * np.exp(-20 * T)
+    return train, noisy(1.0 + 1.3 * np.exp(-20 * T), seed, 0.005)
+
+
 # (curves, verdict, onset expected?, codes that must apply, codes that must not)
 CASES = {
     "healthy": (healthy, "healthy", False, {"healthy"},
@@ -59,7 +74,42 @@ CASES = {
                         {"overfitting", "healthy"}),
     "val_better": (val_better, "healthy", False, {"val_better_than_train", "healthy"},
                    {"overfitting"}),
+    "gap_still_improving": (gap_still_improving, "healthy", False, {"healthy"},
+                            {"overfitting", "underfitting", "nonfinite"}),
+    "gap_stalled": (gap_stalled, "overfitting", False, {"overfitting"}, {"healthy"}),
+    "gap_converged": (gap_converged, "healthy", False, {"healthy"}, {"overfitting"}),
 }
+
+# the headline a user reads first, per scripted curve (issue 13 item 3)
+HEADLINES = {
+    "healthy": "Healthy: validation still near its best",
+    "overfitting": "Overfitting begins at step",
+    "gap_still_improving": "Still improving; gap large",
+    "gap_stalled": "Overfitting: validation no longer improves",
+    "gap_converged": "Converged with a large gap",
+}
+
+
+@pytest.mark.parametrize("name", list(HEADLINES))
+def test_headline_follows_the_onset_rule(name, tmp_path):
+    train, val = CASES[name][0](0)
+    summary = summarize_curves(train, val)
+    assert summary["headline"].startswith(HEADLINES[name]), summary["headline"]
+    if name == "gap_still_improving":
+        assert "Train longer, then regularize" in summary["headline"]
+        assert summary["checks"]["overfitting"]["evidence"]["big_gap"] is True
+        assert summary["checks"]["overfitting"]["evidence"]["still_improving"] is True
+
+
+def summarize_curves(train: np.ndarray, val: np.ndarray) -> dict:
+    """A RunLog made of the scripted curves: one train record per eval step."""
+    from trainprobe.analysis.records import Columns, RunLog
+    from trainprobe.analysis.summary import summarize
+
+    steps = STEPS.astype(np.int64)
+    run = RunLog({}, Columns(steps, {"loss": np.asarray(train, float)}),
+                 Columns(steps, {"val_loss": np.asarray(val, float)}), Columns(steps[:0]), [])
+    return summarize(run)
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
@@ -73,7 +123,7 @@ def test_diagnosis_table(name, seed):
     assert found == verdict, (found, [c.text for c in checks])
     assert onset.detected is has_onset
     assert must <= applies and not (must_not & applies), applies
-    assert len(checks) == 5 and all(c.text for c in checks)
+    assert len(checks) == 6 and all(c.text for c in checks)
 
 
 @pytest.mark.parametrize("seed", range(5))
@@ -131,7 +181,7 @@ def test_analyze_run_writes_summary_and_report(tmp_path):
     assert summary["best_checkpoint"]["at_val_min"] is True
     assert summary["best_checkpoint"]["path"] == "checkpoints/best.pt"
     assert summary["metric"]["name"] == "accuracy"
-    assert set(summary["checks"]) == {"underfitting", "overfitting", "healthy",
+    assert set(summary["checks"]) == {"nonfinite", "underfitting", "overfitting", "healthy",
                                       "val_better_than_train", "noisy_dips"}
     report = (run_dir / "gap-analysis.md").read_text()
     for title in ("Underfitting", "Overfitting", "Healthy", "Validation better than training",

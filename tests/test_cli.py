@@ -97,10 +97,12 @@ def test_bad_arguments_are_one_line_and_exit_2(args, expected, tmp_path):
     ["probe", str(SPECS / "tiny_classification.py"), "--max-seconds", "-1"],
     ["probe"],
 ])
-def test_invalid_flags_exit_2_with_usage(args):
-    result = CliRunner().invoke(main, args)
+def test_invalid_flags_exit_2_with_one_usage_line(args):
+    result = CliRunner().invoke(main, args, prog_name="trainprobe")
     assert result.exit_code == 2
-    assert "Error:" in result.stderr and "Traceback" not in result.stderr
+    assert result.stderr.startswith("error: ") and "Traceback" not in result.stderr
+    assert result.stderr.count("\n") == 1, result.stderr  # not click's 4-line block
+    assert "see `trainprobe probe --help` for the usage" in result.stderr
 
 
 def test_pass_and_fail_exit_statuses_and_reports(tmp_path):

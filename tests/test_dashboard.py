@@ -126,3 +126,23 @@ def test_minmax_downsample_keeps_spikes():
     xs, ys = minmax_downsample(x, y, buckets=100)
     assert len(xs) <= 202 and 50.0 in ys and -3.0 in ys
     assert list(xs) == sorted(xs) and xs[0] == 0 and xs[-1] == 9999
+
+
+HOSTILE = "<!--<script>"  # audit payload: with only `</` escaped it blanked every plot
+
+
+def test_names_with_html_comment_and_script_tags_do_not_blank_the_plots(browser, tmp_path):
+    run_dir = write_synthetic_run(tmp_path / "hostile", "healthy", steps=600)
+    log = run_dir / "inspector.log.jsonl"
+    text = log.read_text().replace('layers.0"', f'layers.0{HOSTILE}"')  # meta and keys
+    log.write_text(text.replace('"metric_name":"accuracy"', f'"metric_name":"acc{HOSTILE}"'))
+    html = write_dashboard(run_dir).read_text()
+    figures = html.split('id="figures">', 1)[1].split("</script>", 1)[0]
+    assert "<" not in figures and ">" not in figures  # \u003c ... inside the JSON
+    page, errors, outside = open_page(browser, run_dir / "dashboard.html")
+    counts = traces_per_plot(page)
+    assert set(counts) == RUN_PANELS and all(n > 0 for n in counts.values()), counts
+    names = page.evaluate("document.getElementById('plot-grad').data.map(t => t.name)")
+    assert any(HOSTILE in name for name in names)  # the name itself is shown, unharmed
+    assert errors == [] and outside == []
+    page.close()

@@ -1,5 +1,12 @@
-"""Atomic file writes (a reader never sees a half-written report or checkpoint) and the
-one YAML reader for settings files (one-line errors naming the file and the line)."""
+"""Atomic, durable file writes: a reader never sees a half-written report or checkpoint,
+and a published file survives a power cut; and the one YAML reader for settings files
+(one-line errors naming the file and the line).
+
+Every write goes to a temporary name `.NAME.*.tmp` beside the target, is fsynced, then
+renamed over the target, and the folder is fsynced so the rename itself is on disk. A
+process killed mid-write leaves such a temporary file behind; `remove_stale_temps`
+clears them when the next run starts in that folder.
+"""
 
 from __future__ import annotations
 
@@ -14,23 +21,67 @@ import yaml
 
 from .errors import ConfigError
 
+TEMP_SUFFIX = ".tmp"
+
 
 def atomic_write(path: str | Path, write: Callable[[Path], None]) -> Path:
-    """Call `write(tmp_path)`, then rename tmp_path over `path` (same directory, so the
-    rename is atomic on POSIX). On failure the temporary file is removed."""
+    """Call `write(tmp_path)`, fsync it, then rename tmp_path over `path` (same directory,
+    so the rename is atomic on POSIX) and fsync the directory. On failure (or a signal)
+    the temporary file is removed."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=TEMP_SUFFIX, dir=path.parent)
     os.close(fd)
     tmp = Path(tmp_name)
     try:
         write(tmp)
         os.chmod(tmp, 0o666 & ~current_umask())  # mkstemp makes 0600; reports are shared
+        fsync_file(tmp)
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+    fsync_dir(path.parent)
     return path
+
+
+def fsync_file(path: Path) -> None:
+    """Force a file's contents to disk (before it is renamed into place)."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def fsync_dir(folder: Path) -> None:
+    """Force a folder's entries (a rename into it) to disk. Some file systems refuse
+    fsync on a directory; the rename is still atomic there."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def remove_stale_temps(folder: str | Path) -> list[Path]:
+    """Delete the `.NAME.*.tmp` files that writers killed mid-write left in `folder` (not
+    recursive). Only call it where no other process is writing. Returns what was removed."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        return []
+    removed = []
+    for path in folder.iterdir():
+        if path.name.startswith(".") and path.name.endswith(TEMP_SUFFIX) and path.is_file() \
+                and not path.is_symlink():
+            path.unlink(missing_ok=True)
+            removed.append(path)
+    return removed
 
 
 def write_text(path: str | Path, text: str) -> Path:

@@ -88,6 +88,8 @@ class Spec:
             return function(*args, **kwargs)
         except (SpecError, KeyboardInterrupt):
             raise
+        except SystemExit as error:
+            raise spec_exited(self.path, f"in {stage}()", error) from None
         except Exception as error:
             raise UserCodeError(f"{stage}()", error, (str(self.path),)) from error
 
@@ -142,6 +144,8 @@ def import_file(path: Path) -> Any:
     except SyntaxError as error:
         raise SpecError(f"{path.name}:{error.lineno}: syntax error: {error.msg}",
                         "fix the spec file's syntax") from error
+    except SystemExit as error:
+        raise spec_exited(path, "while importing it", error) from None
     except Exception as error:
         raise UserCodeError(f"importing {path.name}", error, (str(path.resolve()),)) from error
     return module
@@ -154,13 +158,23 @@ def optional_callable(module: Any, name: str) -> Callable[..., Any] | None:
     return value
 
 
+def spec_exited(path: Path, where: str, error: SystemExit) -> SpecError:
+    """sys.exit()/exit() in a spec would end trainprobe without a word."""
+    return SpecError(f"{path.name} called sys.exit({error.code!r}) {where}",
+                     "a spec must not exit: raise an exception with a message instead")
+
+
 def check_dataset(dataset: Any, role: str, task: Task) -> None:
     if not hasattr(dataset, "__getitem__") or not hasattr(dataset, "__len__"):
         raise SpecError(
             f"the {role} dataset is a {type(dataset).__name__}, not a map-style dataset",
             "return an object with __len__ and __getitem__ (e.g. a torch Dataset or a list)",
         )
-    if len(dataset) == 0:
+    try:
+        length = len(dataset)
+    except Exception as error:
+        raise UserCodeError(f"len({role} dataset)", error) from error
+    if length == 0:
         raise SpecError(f"the {role} dataset is empty", "return at least one item from build_data()")
     step = max(1, len(dataset) // ITEMS_CHECKED)
     for index in range(0, len(dataset), step)[:ITEMS_CHECKED]:

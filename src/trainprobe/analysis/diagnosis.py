@@ -4,12 +4,15 @@ in plain language, plus an overall verdict.
 Rules (thresholds are relative, so they hold for any loss scale):
 - underfitting: the smoothed training loss fell by less than 25% from its start and the
   final validation loss is above 75% of that start (both poor).
-- overfitting: an onset was detected (sustained validation rise while training did not
-  rise) or the final gap (val - train) is big: above 30% of the validation loss AND above
-  10% of what training gained (train_initial - final_train). Both, because a gap of 0.05
-  is 30% of a validation loss of 0.15 but nothing next to a drop from 2.3.
+- overfitting follows the onset rule, validation no longer improving while training does:
+  an onset was detected (sustained validation rise while training did not rise), or the
+  final gap (val - train) is big AND validation's trend minimum lies PATIENCE or more evals
+  before the end while training kept falling. Big = above 30% of the validation loss AND
+  above 10% of what training gained (a gap of 0.05 is 30% of a validation loss of 0.15
+  but nothing next to a drop from 2.3). A big gap while validation still improves is
+  "still improving; gap large": train longer, then regularize.
 - healthy: neither of the above; the gap is small (<= 10% of the validation loss or <= 5%
-  of the training gain) or moderate.
+  of the training gain), moderate, or large while validation still improves.
 - validation better than training: the final validation loss is below the training loss
   by more than 2% and more than twice the eval noise.
 - noisy single-eval dips: evals more than 4 noise sigmas (and 1%) from the trend.
@@ -51,20 +54,52 @@ def pct(value: float | None) -> str:
 
 
 def diagnose(onset: Onset, *, train_initial: float | None, n_evals: int,
-             dropout: float | None = None, augment: bool | None = None) -> tuple[str, list[Check]]:
-    """(verdict, checks) with verdict one of overfitting, underfitting, healthy,
-    inconclusive (fewer than 3 evals or no validation loss)."""
+             dropout: float | None = None, augment: bool | None = None,
+             nonfinite: NonFinite | None = None) -> tuple[str, list[Check]]:
+    """(verdict, checks) with verdict one of diverged (a NaN/inf loss: never healthy),
+    overfitting, underfitting, healthy, inconclusive (fewer than 3 evals or no validation
+    loss)."""
     improvement = train_improvement(onset, train_initial)
     under = underfitting(onset, train_initial, improvement)
     share = gap_share(onset, train_initial)
     over = overfitting(onset, share)
-    if n_evals < 3 or onset.t_val_min is None:
+    broken = nonfinite_check(nonfinite or NonFinite())
+    if broken.applies:
+        verdict = "diverged"
+    elif n_evals < 3 or onset.t_val_min is None:
         verdict = "inconclusive"
     else:
         verdict = "overfitting" if over.applies else "underfitting" if under.applies else "healthy"
-    checks = [under, over, healthy(onset, verdict, improvement, share),
+    checks = [broken, under, over, healthy(onset, verdict, improvement, share),
               val_better(onset, dropout, augment), noisy_dips(onset)]
     return verdict, checks
+
+
+@dataclass
+class NonFinite:
+    """NaN/inf losses in a run: counts and the first step of each."""
+
+    train_steps: int = 0
+    train_total: int = 0
+    train_first: int | None = None
+    val_evals: int = 0
+    val_total: int = 0
+    val_first: int | None = None
+
+
+def nonfinite_check(found: NonFinite) -> Check:
+    applies = bool(found.train_steps or found.val_evals)
+    parts = []
+    if found.train_steps:
+        parts.append(f"the training loss was NaN/inf at {found.train_steps} of "
+                     f"{found.train_total} steps (first at step {found.train_first})")
+    if found.val_evals:
+        parts.append(f"the validation loss was NaN/inf at {found.val_evals} of "
+                     f"{found.val_total} evals (first at step {found.val_first})")
+    text = ("Yes: " + " and ".join(parts) + ". The numbers below describe only the finite "
+            "part of the run. Check the data for NaN/inf, lower the learning rate or set "
+            "grad_clip.") if applies else "No: every recorded loss is finite."
+    return Check("nonfinite", applies, "Non-finite losses (diverged)", text, asdict(found))
 
 
 def train_improvement(onset: Onset, train_initial: float | None) -> float | None:
@@ -103,11 +138,42 @@ def underfitting(onset: Onset, train_initial: float | None,
                   "val_final": onset.final_val, "train_improvement": improvement})
 
 
+def still_improving(onset: Onset) -> bool:
+    """More training still helps validation, whatever the size of the gap: the trend is at
+    its minimum within the last PATIENCE evals, and over the last tenth of the run (at
+    least PATIENCE evals) it fell below everything before by more than the threshold (on a
+    flat, noisy curve the minimum lands at the end by chance)."""
+    trend = onset.smoothed_val
+    if onset.t_val_min is None or len(trend) <= PATIENCE or onset.evals_after_min >= PATIENCE:
+        return False
+    window = max(PATIENCE, len(trend) // 10)
+    earlier = min(trend[:-window]) if len(trend) > window else trend[0]
+    return trend[-1] < earlier - (onset.threshold or 0.0)
+
+
+def train_still_improving(onset: Onset) -> bool:
+    """The training trend fell by more than validation's threshold over the last tenth of
+    the run (at least PATIENCE evals): training "still does" improve, in the onset rule's
+    words, by an amount that would matter on validation's scale."""
+    trend = onset.smoothed_train
+    window = max(PATIENCE, len(trend) // 10)
+    if len(trend) <= window:
+        return False
+    return bool(trend[-1] < trend[-1 - window] - (onset.threshold or 0.0))
+
+
 def overfitting(onset: Onset, share: float | None) -> Check:
+    """The onset rule: overfitting is validation no longer improving while training still
+    does. A large gap alone is not overfitting: while validation still improves the advice
+    is to train longer (then regularize), not to stop."""
     ratio = onset.final_gap_ratio
     big_gap = bool(ratio is not None and ratio > BIG_GAP and share is not None
                    and share > BIG_GAP_SHARE)
-    applies = bool(onset.detected or big_gap)
+    improving = still_improving(onset)
+    gap = f"{fmt(onset.final_gap)}, {pct(ratio)} of the validation loss, {pct(share)} of " \
+          "what training gained"
+    stalled = big_gap and not improving and train_still_improving(onset)
+    applies = bool(onset.detected or stalled)
     if onset.detected:
         text = (f"Yes: validation loss reached its trend minimum {fmt(onset.val_min)} at step "
                 f"{onset.t_val_min} and then rose by {fmt(onset.rise)} "
@@ -116,20 +182,32 @@ def overfitting(onset: Onset, share: float | None) -> Check:
                 f"{fmt(onset.final_train)}. Overfitting begins at step {onset.onset_step}; "
                 "training past it memorizes the training set. Use the best checkpoint, stop "
                 "earlier, or add regularization (dropout, weight decay, augmentation, data).")
+    elif stalled:
+        text = (f"Yes: validation no longer improves (trend minimum {fmt(onset.val_min)} at "
+                f"step {onset.t_val_min}; less than {fmt(onset.threshold)} of progress over "
+                f"the last evals) while training loss keeps falling, to "
+                f"{fmt(onset.final_train)}, and the gap is large ({gap}). Use the best "
+                "checkpoint, or add regularization or data.")
+    elif big_gap and improving:
+        text = (f"Not yet: still improving; gap large. Validation loss is still falling (its "
+                f"trend minimum {fmt(onset.val_min)} is at step {onset.t_val_min}, at the end "
+                f"of the run), so this is not overfitting, but the gap is large ({gap}). "
+                "Train longer, then regularize (dropout, weight decay, augmentation, data) "
+                "once validation stops improving.")
     elif big_gap:
-        text = (f"Yes: the final gap is large ({fmt(onset.final_gap)}, {pct(ratio)} of the "
-                f"validation loss, {pct(share)} of what training gained) even though validation "
-                "has not clearly turned upward yet. "
-                "Add regularization or data before training longer.")
+        text = (f"No: both losses have levelled off, with a large gap ({gap}). Training no "
+                "longer improves either, so this is not the onset of overfitting; "
+                "regularization or more data may close the gap.")
     elif onset.t_val_min is not None and onset.rise and onset.rise > 0:
         text = (f"No sustained rise: validation is {fmt(onset.rise)} above its minimum, "
                 f"within the threshold {fmt(onset.threshold)} or not for {PATIENCE} evals in a row.")
     else:
         text = "No: validation loss was still at or near its lowest at the end."
-    return Check("overfitting", applies, "Overfitting (large or growing gap)", text,
+    return Check("overfitting", applies, "Overfitting (validation no longer improving)", text,
                  {"onset_step": onset.onset_step, "t_val_min": onset.t_val_min,
                   "val_min": onset.val_min, "rise": onset.rise, "threshold": onset.threshold,
-                  "final_gap": onset.final_gap, "final_gap_ratio": ratio, "gap_share": share})
+                  "final_gap": onset.final_gap, "final_gap_ratio": ratio, "gap_share": share,
+                  "big_gap": big_gap, "still_improving": improving})
 
 
 def healthy(onset: Onset, verdict: str, improvement: float | None,
@@ -138,7 +216,9 @@ def healthy(onset: Onset, verdict: str, improvement: float | None,
     ratio = onset.final_gap_ratio
     small = (ratio is not None and abs(ratio) <= SMALL_GAP) or \
         (share is not None and abs(share) <= SMALL_GAP_SHARE)
-    size = "small" if small else "moderate"
+    large = bool(ratio is not None and ratio > BIG_GAP and share is not None
+                 and share > BIG_GAP_SHARE)
+    size = "small" if small else "large" if large else "moderate"
     if applies:
         text = (f"Yes: training loss fell {pct(improvement)}, validation followed it down to "
                 f"{fmt(onset.final_val)}, and the gap is {size} ({pct(ratio)} of the "

@@ -44,6 +44,7 @@ class Onset:
     train_still_falling: bool  # smoothed train loss at the end <= at t_val_min
     noise: float  # robust std of val residuals around the trend
     anomalies: list[dict[str, Any]] = field(default_factory=list)  # single-eval dips/spikes
+    evals_after_min: int = 0  # evals after t_val_min (0: the trend minimum is the last eval)
     best_step: int | None = None
     best_at_val_min: bool | None = None  # within `tolerance_steps` of t_val_min
     best_distance: int | None = None
@@ -103,7 +104,7 @@ def overfit_onset(steps: Sequence[int], train_loss: Sequence[float],
         final_gap=gap, final_gap_ratio=None if gap is None else gap / max(abs(final_val), 1e-12),
         detected=detected, onset_step=int(steps_a[i_min]) if detected else None,
         rise=final_val - val_min, threshold=threshold, evals_above=int(above.sum()),
-        train_still_falling=falling, noise=noise,
+        train_still_falling=falling, noise=noise, evals_after_min=len(val) - 1 - i_min,
         anomalies=anomalies(steps_a, val, noise),
         smoothed_train=[float(v) for v in smooth_train],
         smoothed_val=[float(v) for v in smooth_val])

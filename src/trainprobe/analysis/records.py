@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from ..errors import TrainprobeError
 from ..instruments.logfile import LOG_NAME, iter_flat_records
 
 
@@ -68,6 +69,37 @@ def as_number(value: Any) -> float:
     return float(value)
 
 
+NUMERIC_KINDS = ("train", "eval", "stats")
+TEXT_KEYS = {"kind", "step", "metric_name"}
+
+
+def check_record(record: dict[str, Any], number: int, path: Path) -> None:
+    """A record of the wrong shape (an edited or foreign log) is one error line naming the
+    record and the key, not a traceback deep inside the analysis. Torn lines from a killed
+    writer never get here: they are not JSON and are skipped."""
+    kind = record.get("kind")
+    problem = None
+    if kind == "meta":
+        for key in ("layers", "act_layers", "params"):
+            value = record.get(key, [])
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                problem = f"{key!r} is {value!r}, not a list of names"
+    elif kind in (*NUMERIC_KINDS, "event"):
+        step = record.get("step")
+        if isinstance(step, bool) or not isinstance(step, int) or step < 0:
+            problem = f"'step' is {step!r}, not a step number"
+        elif kind == "eval" and not isinstance(record.get("metric_name") or "", str):
+            problem = f"'metric_name' is {record['metric_name']!r}, not a name"
+        elif kind in NUMERIC_KINDS:
+            key = next((k for k, v in record.items() if k not in TEXT_KEYS and v is not None
+                        and (isinstance(v, bool) or not isinstance(v, (int, float)))), None)
+            problem = None if key is None else f"{key!r} is {record[key]!r}, not a number"
+    if problem is not None:
+        raise TrainprobeError(f"{path}: {kind} record {number}: {problem}",
+                              "the log was edited or was not written by trainprobe: restore "
+                              "it, or remove that line")
+
+
 def read_log(path: str | Path) -> RunLog:
     """Read `inspector.log.jsonl` (or a run directory holding one), schema /1 or /2
     (per-layer arrays become `prefix/<name>` columns either way). When a step appears
@@ -79,7 +111,8 @@ def read_log(path: str | Path) -> RunLog:
     meta: dict[str, Any] = {}
     events: list[dict[str, Any]] = []
     metric_name = None
-    for record in iter_flat_records(path):
+    for number, record in enumerate(iter_flat_records(path), start=1):
+        check_record(record, number, path)
         kind = record.get("kind")
         if kind == "meta":
             meta = meta or record
@@ -89,6 +122,10 @@ def read_log(path: str | Path) -> RunLog:
             by_kind[kind][int(record.get("step", 0))] = record
             if kind == "eval" and record.get("metric_name"):
                 metric_name = record["metric_name"]
+    if not meta and not events and not any(by_kind.values()):
+        raise TrainprobeError(f"{path} holds no inspector records",
+                              "point at an inspector.log.jsonl written by trainprobe (one "
+                              "JSON object per line)")
     ordered = {kind: [rows[s] for s in sorted(rows)] for kind, rows in by_kind.items()}
     return RunLog(meta, columns(ordered["train"]), columns(ordered["eval"]),
                   columns(ordered["stats"]), events, metric_name)

@@ -26,14 +26,27 @@ def require_log(run_dir: str | Path) -> Path:
     return log
 
 
+#: manifest keys the analysis reads, and the JSON type each must have
+MANIFEST_MAPPINGS = ("config", "best_checkpoint", "spec", "data")
+
+
 def read_manifest(run_dir: str | Path) -> dict[str, Any]:
-    """manifest.json as a dict; {} when absent or unreadable (analysis does not need it)."""
+    """manifest.json as a dict; {} when absent or not JSON (analysis does not need it). A
+    manifest whose keys have the wrong type (edited by hand) is a one-line error."""
     path = Path(run_dir) / "manifest.json"
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
-    return data if isinstance(data, dict) else {}
+    if not isinstance(data, dict):
+        return {}
+    for key in MANIFEST_MAPPINGS:
+        if data.get(key) is not None and not isinstance(data[key], dict):
+            raise TrainprobeError(f"{path}: {key!r} is {type(data[key]).__name__} "
+                                  f"{data[key]!r}, not a mapping",
+                                  "restore the manifest written by `trainprobe train`, or "
+                                  "delete it (the analysis works without it)")
+    return data
 
 
 def load_run(run_dir: str | Path) -> tuple[RunLog, dict[str, Any]]:

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from ..formatting import json_safe
-from .diagnosis import diagnose
+from .diagnosis import NonFinite, diagnose
 from .layers import layer_health
 from .onset import overfit_onset
 from .records import RunLog
@@ -41,6 +41,18 @@ def train_initial(run: RunLog) -> float | None:
     return float(finite.mean()) if finite.size else None
 
 
+def count_nonfinite(run: RunLog) -> NonFinite:
+    """Train records whose loss is null and eval records whose val_loss is null: the log
+    writes NaN and inf as null."""
+    train, val = run.train.get("loss"), run.evals.get("val_loss")
+    bad_train, bad_val = ~np.isfinite(train), ~np.isfinite(val)
+    return NonFinite(
+        train_steps=int(bad_train.sum()), train_total=len(train),
+        train_first=int(run.train.steps[bad_train][0]) if bad_train.any() else None,
+        val_evals=int(bad_val.sum()), val_total=len(val),
+        val_first=int(run.evals.steps[bad_val][0]) if bad_val.any() else None)
+
+
 def metric_summary(run: RunLog) -> dict[str, Any] | None:
     values = run.evals.get("val_metric")
     if not np.isfinite(values).any():
@@ -69,13 +81,33 @@ def lr_summary(run: RunLog, config: dict[str, Any]) -> dict[str, Any]:
             "horizon_differs": differs, "note": note}
 
 
-def headline(verdict: str, onset: Any, best: dict[str, Any] | None) -> str:
+def headline(verdict: str, onset: Any, best: dict[str, Any] | None,
+             nonfinite: dict[str, Any] | None = None,
+             gap: dict[str, Any] | None = None) -> str:
+    gap = gap or {}
+    big_gap = bool(gap.get("big_gap"))
+    if verdict == "diverged":
+        found = nonfinite or {}
+        where = (f"the training loss became NaN/inf at step {found.get('train_first')}"
+                 if found.get("train_steps") else
+                 f"the validation loss was NaN/inf at {found.get('val_evals')} of "
+                 f"{found.get('val_total')} evals")
+        return f"Diverged: {where}; the curves below are not a healthy run."
     if verdict == "overfitting" and onset.detected:
         text = (f"Overfitting begins at step {onset.onset_step}: validation loss bottomed at "
                 f"{onset.val_min:.4g} and rose to {onset.final_val:.4g} while training loss fell "
                 f"to {onset.final_train:.4g}.")
     elif verdict == "overfitting":
-        text = f"Overfitting: a large train/val gap ({onset.final_gap:.4g})."
+        text = (f"Overfitting: validation no longer improves (best trend {onset.val_min:.4g} "
+                f"at step {onset.t_val_min}) while training loss keeps falling, leaving a "
+                f"large gap ({onset.final_gap:.4g}).")
+    elif verdict == "healthy" and big_gap and gap.get("still_improving"):
+        text = (f"Still improving; gap large: validation loss is still falling ({onset.val_min:.4g}"
+                f" at step {onset.t_val_min}) but the gap is {onset.final_gap:.4g}. Train "
+                "longer, then regularize.")
+    elif verdict == "healthy" and big_gap:
+        text = (f"Converged with a large gap ({onset.final_gap:.4g}): both losses levelled "
+                "off; regularization or more data may close it.")
     elif verdict == "underfitting":
         text = "Underfitting: both losses stayed poor."
     elif verdict == "healthy":
@@ -98,12 +130,14 @@ def summarize(run: RunLog, manifest: dict[str, Any] | None = None,
                           best_step=best_step)
     start = train_initial(run)
     verdict, checks = diagnose(onset, train_initial=start, n_evals=len(run.evals),
-                               dropout=config.get("dropout"), augment=config.get("augment"))
+                               dropout=config.get("dropout"), augment=config.get("augment"),
+                               nonfinite=count_nonfinite(run))
     best = None
     if best_step is not None:
         best = {"path": best_path, "step": best_step, "at_val_min": onset.best_at_val_min,
                 "distance_steps": onset.best_distance, "tolerance_steps": onset.tolerance_steps,
                 "excess_loss": onset.best_excess}
+    by_code = {c.code: c for c in checks}
     layers = layer_health(run.stats)
     findings = [c.code for c in checks if c.applies]
     findings += ["layer_health"] if layers["notes"] else []
@@ -111,7 +145,8 @@ def summarize(run: RunLog, manifest: dict[str, Any] | None = None,
     findings += ["lr_horizon_differs"] if lr["horizon_differs"] else []
     summary = {
         "schema": SUMMARY_SCHEMA, "run_dir": run_dir, "verdict": verdict,
-        "headline": headline(verdict, onset, best), "steps": run.last_step,
+        "headline": headline(verdict, onset, best, by_code["nonfinite"].evidence,
+                             by_code["overfitting"].evidence), "steps": run.last_step,
         "n_evals": len(run.evals), "metric_name": run.metric_name,
         "train_initial": start, "final_train": onset.final_train, "final_val": onset.final_val,
         "t_val_min": onset.t_val_min, "val_min": onset.val_min,

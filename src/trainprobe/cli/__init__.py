@@ -6,8 +6,14 @@ Exit status: 0 success, 1 the model failed (a rung, a check), 2 bad input, 130 i
 
 from __future__ import annotations
 
+import errno
+import signal
 import sys
+import threading
 import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
 
 import click
 import torch
@@ -22,22 +28,86 @@ from .probe_cmd import demo, probe
 from .sweep_cmd import grid, lr_sweep
 from .train_cmd import train_command, transition
 
+#: errors of the file system that are the user's to fix (a read-only or full folder, a
+#: file where a folder is expected), reported as one line, never a traceback
+FILE_ERRNOS = {errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOSPC, errno.EDQUOT,
+               errno.ENOTDIR, errno.EISDIR, errno.ENAMETOOLONG, errno.ELOOP, errno.EEXIST}
+
 
 class Main(click.Group):
-    """Turns TrainprobeError into one line and exit status 2 (traceback only with --debug)."""
+    """Every way a command can end badly becomes one line: TrainprobeError and file-system
+    errors exit 2 (traceback only with --debug), a usage error exits 2 with the command's
+    --help as the fix, Ctrl-C or SIGTERM anywhere exit 130 (temporary files removed)."""
+
+    def main(self, args: Any = None, prog_name: str | None = None,
+             complete_var: str | None = None, standalone_mode: bool = True,
+             **extra: Any) -> Any:
+        with sigterm_interrupts():
+            try:
+                value = super().main(args, prog_name, complete_var, standalone_mode=False,
+                                     **extra)
+            except click.UsageError as error:
+                usage_line(error)
+                sys.exit(EXIT_BAD_INPUT)
+            except click.ClickException as error:
+                error.show()
+                sys.exit(error.exit_code)
+            except click.Abort:  # Ctrl-C while click itself was running (parsing, prompts)
+                console_err.print("interrupted", style="yellow")
+                sys.exit(EXIT_INTERRUPTED)
+        if not standalone_mode:
+            return value
+        sys.exit(value if isinstance(value, int) else 0)
 
     def invoke(self, ctx: click.Context) -> object:
         try:
             return super().invoke(ctx)
         except TrainprobeError as error:
-            if ctx.meta.get("debug"):
-                traceback.print_exc()
-            # Text, not markup: a message may hold brackets ("sizes [1, 2]")
-            console_err.print(Text.assemble(("error:", "bold red"), f" {error}"), soft_wrap=True)
-            sys.exit(EXIT_BAD_INPUT)
-        except KeyboardInterrupt:  # Ctrl-C outside a training loop (set-up, analysis)
+            error_line(ctx, str(error))
+        except OSError as error:
+            if error.errno not in FILE_ERRNOS:
+                raise
+            where = f" {error.filename}" if error.filename else ""
+            error_line(ctx, f"cannot use{where}: {error.strerror}; choose a folder you can "
+                            "write to (and that has free space), or fix its permissions")
+        except KeyboardInterrupt:  # Ctrl-C or SIGTERM outside a training loop
             console_err.print("interrupted", style="yellow")
             sys.exit(EXIT_INTERRUPTED)
+
+
+def error_line(ctx: click.Context, message: str) -> None:
+    if ctx.meta.get("debug"):
+        traceback.print_exc()
+    # Text, not markup: a message may hold brackets ("sizes [1, 2]")
+    console_err.print(Text.assemble(("error:", "bold red"), f" {message}"), soft_wrap=True)
+    sys.exit(EXIT_BAD_INPUT)
+
+
+def usage_line(error: click.UsageError) -> None:
+    """click's four-line usage block as one line with the fix: where to read the usage."""
+    command = error.ctx.command_path if error.ctx is not None else "trainprobe"
+    message = " ".join(error.format_message().split()).rstrip(".")
+    console_err.print(Text.assemble(("error:", "bold red"), f" {message}; see `{command} "
+                                    "--help` for the usage"), soft_wrap=True)
+
+
+@contextmanager
+def sigterm_interrupts() -> Iterator[None]:
+    """SIGTERM raises KeyboardInterrupt like Ctrl-C, so that outside a training loop too
+    (importing a spec, writing the dashboard) temporary files are removed and the command
+    exits 130. Inside fit() the run's own handler takes over (a graceful stop)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, raise_interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def raise_interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 @click.group(cls=Main, context_settings={"help_option_names": ["-h", "--help"]})

@@ -11,6 +11,8 @@ from rich.console import Console
 #: exit statuses shared by every command (each command's help names its own)
 EXIT_BAD_INPUT = 2  # a TrainprobeError: one line naming the problem and the fix
 EXIT_INTERRUPTED = 130  # Ctrl-C or SIGTERM (128 + SIGINT), as shells report it
+#: the seeds torch.manual_seed accepts; a larger --seed is a one-line usage error
+SEED = click.IntRange(0, 2**63 - 1)
 
 console = Console(highlight=False)
 console_err = Console(stderr=True, highlight=False)

@@ -12,7 +12,7 @@ from ..views.dashboard import write_comparison
 from ..workflows import report_run
 from .common import console
 
-VERDICT_STYLES = {"overfitting": "bold red", "underfitting": "bold magenta",
+VERDICT_STYLES = {"diverged": "bold red reverse", "overfitting": "bold red", "underfitting": "bold magenta",
                   "healthy": "bold green", "inconclusive": "bold"}
 
 

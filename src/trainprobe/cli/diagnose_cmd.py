@@ -13,7 +13,7 @@ from ..io import write_json
 from ..spec import load_spec
 from ..views.gradflow import gradflow_bars, write_html, write_png
 from ..views.tables import diagnoses_table
-from .common import console, exit_with
+from .common import SEED, console, exit_with
 
 SCHEMA = "trainprobe.diagnose/1"
 EXIT_CLEAN, EXIT_ERROR_FINDING = 0, 1
@@ -29,7 +29,7 @@ def diagnose_report(spec_path: Path, task: str, n: int, findings: list[dict[str,
 @click.argument("spec", type=click.Path(path_type=Path))
 @click.option("--n", "n", type=click.IntRange(min=1), default=20, show_default=True,
               help="Items in the checked batch (the first n of the ladder's order).")
-@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--seed", type=SEED, default=0, show_default=True)
 @click.option("--json", "json_path", type=click.Path(path_type=Path, dir_okay=False),
               help="Write the findings and the gradient flow as JSON.")
 @click.option("--html", "html_path", type=click.Path(path_type=Path, dir_okay=False),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -11,14 +10,14 @@ import torch
 from rich.table import Table
 from rich.text import Text
 
-from ..demos import BROKEN_DEMO, HEALTHY_DEMO, demo_specs, describe
+from ..demos import BROKEN_DEMO, HEALTHY_DEMO, copy_examples, demo_specs, describe
 from ..engine import make_config
 from ..overfit.ladder import ProbeRun, RungResult
 from ..train.config_file import read_config_file
 from ..views.progress import ProgressCallback, make_progress
 from ..views.tables import diagnoses_table, ladder_table, verdict_line
 from ..workflows import probe as run_probe
-from .common import EXIT_INTERRUPTED, console, console_err, exit_with, parse_sizes
+from .common import EXIT_INTERRUPTED, SEED, console, console_err, exit_with, parse_sizes
 
 EXIT_PASS, EXIT_FAIL = 0, 1
 
@@ -60,7 +59,7 @@ def run_and_show(spec_path: Path, *, sizes: Any = None, out: Path | None = None,
                    "specific: CONFIG exactly, no presets.")
 @click.option("--n-samples", type=click.IntRange(min=1), help="Rung size for --mode single.")
 @click.option("--keep-going", is_flag=True, help="Run every rung even after one fails.")
-@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--seed", type=SEED, default=0, show_default=True)
 @click.option("--device", default=None, help="auto, cpu, cuda, cuda:N or mps (default auto).")
 @click.option("--max-seconds", type=click.FloatRange(min=0, min_open=True),
               help="Time budget per rung (default 60).")
@@ -100,14 +99,16 @@ def probe(spec: Path, sizes: str | None, mode: str, n_samples: int | None, keep_
 @click.option("--list", "list_specs", is_flag=True, help="List the example specs and exit.")
 @click.option("--copy", "copy_to", type=click.Path(path_type=Path, file_okay=False),
               help="Copy the example specs into this directory and exit.")
+@click.option("--force", is_flag=True,
+              help="With --copy: overwrite example files already in DIR.")
 @click.option("--out", type=click.Path(path_type=Path, file_okay=False),
               default=Path("trainprobe-out/demo"), show_default=True)
 @click.option("--train", "train_demo", is_flag=True,
               help="Instead: train a char-level LM past convergence (a few minutes) and "
                    "write its dashboard to OUT/charlm_pydoc.")
 @click.pass_context
-def demo(ctx: click.Context, list_specs: bool, copy_to: Path | None, out: Path,
-         train_demo: bool) -> None:
+def demo(ctx: click.Context, list_specs: bool, copy_to: Path | None, force: bool,
+         out: Path, train_demo: bool) -> None:
     """Run the ladder on scikit-learn's digits for a healthy and a broken model."""
     if ctx.find_root().params.get("threads") is None:
         torch.set_num_threads(1)  # demo models are tiny: threads only contend
@@ -119,10 +120,8 @@ def demo(ctx: click.Context, list_specs: bool, copy_to: Path | None, out: Path,
         console.print(examples_table())
         return
     if copy_to is not None:
-        copy_to.mkdir(parents=True, exist_ok=True)
-        for path in demo_specs():
-            shutil.copy2(path, copy_to / path.name)
-        console.print(f"copied {len(demo_specs())} example specs to {copy_to}")
+        copied = copy_examples(copy_to, force=force)
+        console.print(f"copied {len(copied)} example specs to {copy_to}")
         return
     verdicts = []
     for spec_path in (HEALTHY_DEMO, BROKEN_DEMO):

@@ -14,7 +14,7 @@ import click
 from ..sweep.lr_sweep import DEFAULT_LRS, DEFAULT_STEPS, SweepRun, lr_range
 from ..views.sweep_tables import grid_table, range_table, sweep_table
 from ..workflows import sweeps as api
-from .common import EXIT_INTERRUPTED, console, console_err, exit_with
+from .common import EXIT_INTERRUPTED, SEED, console, console_err, exit_with
 
 EXIT_OK, EXIT_NONE = 0, 1
 
@@ -62,7 +62,7 @@ def show_run(run: SweepRun) -> None:
               help="Step budget per rate in the sweep.")
 @click.option("--seeds", type=click.IntRange(min=1), default=3, show_default=True,
               help="Repeat each method over this many seeds to measure the spread.")
-@click.option("--seed", type=int, default=0, show_default=True, help="First seed.")
+@click.option("--seed", type=SEED, default=0, show_default=True, help="First seed.")
 @click.option("--min-lr", type=click.FloatRange(min=0, min_open=True), default=1e-6,
               show_default=True, help="Range test: first rate.")
 @click.option("--max-lr", type=click.FloatRange(min=0, min_open=True), default=1.0,
@@ -143,7 +143,7 @@ def summary_lines(outcome: api.LRSweepOutcome) -> list[Any]:
               help="Trials run in parallel in this process (threads).")
 @click.option("--trials", type=click.IntRange(min=1),
               help="Run at most this many trials now (the rest on a later resume).")
-@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--seed", type=SEED, default=0, show_default=True)
 @click.option("--device", default=None, help="auto, cpu, cuda, cuda:N or mps (default auto).")
 @click.option("--max-seconds", type=click.FloatRange(min=0, min_open=True),
               help="Time budget per trial (default 60).")

@@ -15,9 +15,9 @@ from ..train.transition import transition as make_transition
 from ..views.progress import make_progress
 from ..views.tables import changes_table
 from ..workflows import train
-from .common import EXIT_INTERRUPTED, console, console_err, exit_with
+from .common import EXIT_INTERRUPTED, SEED, console, console_err, exit_with
 
-EXIT_DONE = 0
+EXIT_DONE, EXIT_NONFINITE = 0, 1
 
 
 @click.command(name="train")
@@ -30,15 +30,20 @@ EXIT_DONE = 0
               help="Continue the run in --out from its last checkpoint.")
 @click.option("--max-steps", type=click.IntRange(min=1), help="Override max_steps.")
 @click.option("--device", help="auto, cpu, cuda, cuda:N or mps (overrides device).")
-@click.option("--seed", type=int, help="Override seed.")
+@click.option("--seed", type=SEED, help="Override seed.")
+@click.option("--allow-changed-spec", is_flag=True,
+              help="With --resume: continue although the spec file or the data changed "
+                   "since the run started (recorded in manifest.json).")
 def train_command(spec: Path, config_path: Path | None, out: Path, resume: bool,
-                  max_steps: int | None, device: str | None, seed: int | None) -> None:
+                  max_steps: int | None, device: str | None, seed: int | None,
+                  allow_changed_spec: bool) -> None:
     """Train SPEC with checkpoints, early stopping, an inspector log and a dashboard.
 
     Ctrl-C or SIGTERM stop at the end of the current step and save a checkpoint (press
     Ctrl-C twice to stop at once); continue with --resume. Exit status: 0 done,
-    130 interrupted (checkpoint saved), 2 bad input. Under `torchrun --nproc-per-node N`
-    it trains data-parallel; rank 0 alone writes and prints.
+    1 the training loss became NaN/inf, 130 interrupted (checkpoint saved), 2 bad input.
+    Under `torchrun --nproc-per-node N` it trains data-parallel; rank 0 alone writes and
+    prints.
     """
     overrides = {key: value for key, value in
                  (("max_steps", max_steps), ("device", device), ("seed", seed))
@@ -48,16 +53,29 @@ def train_command(spec: Path, config_path: Path | None, out: Path, resume: bool,
     try:
         with progress or contextlib.nullcontext():
             result = train(spec, config_path, out, resume=resume, overrides=overrides,
-                           progress=progress)
+                           progress=progress, allow_changed_spec=allow_changed_spec)
     except KeyboardInterrupt:  # Ctrl-C outside the training loop (setup, analysis)
         console_err.print("interrupted", style="yellow")
         exit_with(EXIT_INTERRUPTED)
     if not main:
-        exit_with(EXIT_INTERRUPTED if result.interrupted else EXIT_DONE)
-    for warning in result.warnings:
-        console_err.print(f"[yellow]warning:[/] {warning}", highlight=False)
+        exit_with(exit_status(result))
+    show_warnings(result)
     console.print(result_text(result))
-    exit_with(EXIT_INTERRUPTED if result.interrupted else EXIT_DONE)
+    exit_with(exit_status(result))
+
+
+def exit_status(result: TrainResult) -> int:
+    """130 interrupted, 1 when any training loss was NaN/inf (stopped or, with
+    on_nonfinite: warn, trained on), else 0."""
+    if result.interrupted:
+        return EXIT_INTERRUPTED
+    return EXIT_NONFINITE if result.nonfinite_steps else EXIT_DONE
+
+
+def show_warnings(result: TrainResult) -> None:
+    for warning in result.warnings:
+        style = "bold red" if "non-finite" in warning else "yellow"
+        console_err.print(Text.assemble(("warning:", style), f" {warning}"), soft_wrap=True)
 
 
 def result_text(result: TrainResult) -> Text:
@@ -66,6 +84,10 @@ def result_text(result: TrainResult) -> Text:
     if result.interrupted:
         text.append("INTERRUPTED", style="bold yellow")
         text.append(f"  at step {result.steps}; checkpoint saved. Continue with --resume.\n")
+    elif result.status == "failed":
+        text.append("FAILED", style="bold red")
+        text.append(f"  at step {result.steps} (stopped: {result.stop_reason}): the training "
+                    "loss became NaN/inf\n")
     else:
         text.append("DONE", style="bold green")
         text.append(f"  {result.steps} steps in {result.seconds:.1f}s "
@@ -111,5 +133,6 @@ def show_train_demo(run_dir: Path) -> int:
     progress = make_progress(console_err)
     with progress:
         result = run_train_demo(run_dir, progress=progress)
+    show_warnings(result)
     console.print(result_text(result))
-    return EXIT_INTERRUPTED if result.interrupted else EXIT_DONE
+    return exit_status(result)

@@ -25,3 +25,26 @@ def describe(path: Path) -> tuple[str, str]:
                                                  for t in node.targets):
             task = getattr(node.value, "value", "?")
     return task, doc[0] if doc else ""
+
+
+def copy_examples(folder: Path, *, force: bool = False) -> list[Path]:
+    """Copy the example specs into `folder`. A file already there (edited by the user,
+    perhaps) is refused unless `force`; even then a symlink is replaced by the copy, never
+    written through, so nothing outside `folder` is touched."""
+    from ..errors import ConfigError
+    from ..io import atomic_write
+
+    folder.mkdir(parents=True, exist_ok=True)
+    targets = [(source, folder / source.name) for source in demo_specs()]
+    existing = [target for _, target in targets if target.exists() or target.is_symlink()]
+    if existing and not force:
+        more = f" (and {len(existing) - 1} more)" if len(existing) > 1 else ""
+        raise ConfigError(f"--copy: {existing[0]} already exists{more}",
+                          "add --force to overwrite the examples, or copy into a new folder")
+    for _, target in targets:
+        if target.is_dir() and not target.is_symlink():
+            raise ConfigError(f"--copy: {target} is a folder",
+                              "move it away, or copy into another folder")
+    for source, target in targets:  # the rename replaces a symlink itself
+        atomic_write(target, lambda tmp, source=source: tmp.write_bytes(source.read_bytes()))
+    return [target for _, target in targets]

@@ -8,13 +8,14 @@ from __future__ import annotations
 import difflib
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from ..errors import ConfigError
 
 
 class TrainConfig(BaseModel):
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+    # inf/nan are never a setting (`lr: .inf` would train on NaN weights)
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, allow_inf_nan=False)
 
     # optimizer
     optimizer: Literal["sgd", "adam", "adamw"] = "adamw"
@@ -47,12 +48,22 @@ class TrainConfig(BaseModel):
     patience: int = Field(10, ge=1)
     min_delta: float = Field(0.0, ge=0)
     restore_best: bool = True
+    on_nonfinite: Literal["stop", "warn"] = "stop"  # a NaN/inf training loss
     ckpt_every: int | None = Field(None, ge=1)
     tensorboard: bool = False
     # runtime
-    seed: int = 0
+    seed: int = Field(0, ge=0, lt=2**63)  # torch.manual_seed's range
     device: str = "auto"
     amp: bool = False
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_bools_for_numbers(cls, value: Any, info: Any) -> Any:
+        """YAML's `true` is not a number: `max_steps: true` must not mean 1 step."""
+        annotation = str(cls.model_fields[info.field_name].annotation)
+        if isinstance(value, bool) and "bool" not in annotation:
+            raise ValueError("a true/false value is not allowed here")
+        return value
 
     @model_validator(mode="after")
     def _check_betas(self) -> TrainConfig:
@@ -82,7 +93,8 @@ def config_error(error: ValidationError, source: str) -> ConfigError:
         close = difflib.get_close_matches(key, TrainConfig.model_fields, n=1)
         hint = f"did you mean {close[0]!r}?" if close else "see the README's config table"
         return ConfigError(f"{source}: unknown key {key!r}", hint)
-    return ConfigError(f"{source}: bad value for {key!r}: {first['msg']}",
+    message = first["msg"].removeprefix("Value error, ")
+    return ConfigError(f"{source}: bad value for {key!r}: {message}",
                        "see the README's config table for allowed values")
 
 

@@ -29,6 +29,7 @@ import torch
 from torch import Tensor, nn
 
 from ..engine.events import RECORD, Callback
+from ..io import fsync_file
 from .activations import ActivationStats
 from .logfile import (
     LOG_NAME,
@@ -217,6 +218,13 @@ class Inspector:
         if self._pending or self._pending_stats:
             self._format_pending()
         self._writer.flush()
+
+    def sync(self) -> None:
+        """Flush and force the log to disk: called before a checkpoint is published, so the
+        log on disk always covers the steps the checkpoint holds."""
+        if not self._writer.closed:
+            self.flush()
+        fsync_file(self.path)
 
     def _format_pending(self) -> None:
         losses = [loss for _, _, loss, _ in self._pending if isinstance(loss, Tensor)]

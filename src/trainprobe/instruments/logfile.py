@@ -16,6 +16,8 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
+from ..io import write_text
+
 SCHEMA = "trainprobe.inspector/2"
 SCHEMA_V1 = "trainprobe.inspector/1"
 LOG_NAME = "inspector.log.jsonl"
@@ -96,7 +98,7 @@ def iter_lines(path: str | Path) -> Iterator[tuple[str, dict[str, Any]]]:
     """(line, record) pairs of a log, skipping a torn last line (a writer killed
     mid-write) and blank lines. A damaged line in the middle is skipped too: one bad line
     never hides a run."""
-    with open(path, encoding="utf-8") as handle:
+    with open(path, encoding="utf-8", errors="replace") as handle:  # a bad byte: a bad line
         for line in handle:
             line = line.strip()
             if not line:
@@ -163,9 +165,7 @@ def truncate_after(path: Path, step: int) -> dict[str, Any] | None:
                 kept.append(line)
         elif int(record.get("step", 0)) <= step:
             kept.append(line)
-    tmp = path.with_name(f".{path.name}.resume.tmp")
-    tmp.write_text("".join(line + "\n" for line in kept), encoding="utf-8")
-    os.replace(tmp, path)
+    write_text(path, "".join(line + "\n" for line in kept))  # atomic and fsynced
     return meta
 
 

@@ -162,11 +162,16 @@ def run_grid(spec: Spec, train_data: Sequence[Any], n: int, grid: dict[str, list
     # an exact count, so that parallel jobs and other workers never run a point twice
     remaining = total - skipped - elsewhere
     if remaining:
+        # Optuna logs a trial cut short by Ctrl-C as a warning with a traceback; the
+        # command reports the interruption itself in one line, so only errors pass here
+        optuna.logging.set_verbosity(optuna.logging.ERROR)
         try:
             study.optimize(objective, n_trials=min(remaining, trials or remaining),
                            n_jobs=jobs, catch=())
         except KeyboardInterrupt:
             interrupted = True
+        finally:
+            optuna.logging.set_verbosity(optuna.logging.WARNING)
     rows = rank(grid_trials(study, space))
     notes = [] if len(rows) == total else [f"{total - len(rows)} of {total} point(s) not "
                                            "complete yet: run the same command again to resume"]

@@ -14,7 +14,10 @@ Each file is one dict (read with `torch.load(path, weights_only=True)`):
 
 `trainer` holds the model, optimizer, scaler, plateau, batch position, RNG, step, losses and
 each callback's state, so a resumed run follows the uninterrupted trajectory exactly.
-Writes are atomic (temp file + rename): a kill mid-write leaves the previous file intact.
+Writes are atomic and durable (temp file, fsync, rename, fsync of the folder): a kill
+mid-write leaves the previous file intact. Before a checkpoint is published its event is
+logged and the log is synced (`before_publish`), so the log on disk always covers every
+step the published `last.pt` holds: a resume after SIGKILL continues an identical log.
 """
 
 from __future__ import annotations
@@ -32,7 +35,9 @@ from ..io import atomic_write
 
 SCHEMA = "trainprobe.checkpoint/1"
 LAST, BEST = "last.pt", "best.pt"
+REQUIRED = ("step", "config", "trainer")
 EventFn = Callable[..., None]  # on_event(name, step, **fields)
+NO_RESUME = (StopReason.DIVERGED,)  # stop reasons whose final state is not worth resuming
 
 
 def checkpoint_dir(run_dir: str | Path) -> Path:
@@ -59,6 +64,12 @@ def load_checkpoint(path: str | Path) -> dict[str, Any]:
     if not isinstance(payload, dict) or payload.get("schema") != SCHEMA:
         raise ConfigError(f"{path} is not a trainprobe checkpoint",
                           f"expected schema {SCHEMA!r}")
+    missing = [key for key in REQUIRED if key not in payload]
+    if missing or not isinstance(payload["trainer"], dict) \
+            or not isinstance(payload["config"], dict):
+        raise ConfigError(f"checkpoint {path} is incomplete (missing "
+                          f"{', '.join(missing) or 'trainer state'})",
+                          "delete it and start a new run, or use another --out")
     return payload
 
 
@@ -70,8 +81,10 @@ class CheckpointCallback(Callback):
     state_key = "checkpoints"
 
     def __init__(self, run_dir: str | Path, config_dump: dict[str, Any],
-                 ckpt_every: int | None, on_event: EventFn | None = None):
+                 ckpt_every: int | None, on_event: EventFn | None = None,
+                 before_publish: Callable[[], None] | None = None):
         self.dir = checkpoint_dir(run_dir)
+        self.before_publish = before_publish or (lambda: None)
         self.config_dump = config_dump
         self.ckpt_every = ckpt_every
         self.on_event = on_event or (lambda *args, **kwargs: None)
@@ -107,14 +120,17 @@ class CheckpointCallback(Callback):
                            "metric": result.metric, "metric_name": result.metric_name})
         if is_better(result.loss, self.best_val_loss):
             self.best_val_loss, self.best_step = result.loss, trainer.step
+            self.on_event("best", trainer.step, val_loss=result.loss, path=str(self.best_path))
+            self.before_publish()
             save_checkpoint(self.best_path, trainer.state_dict(), trainer.step,
                             self.config_dump, result.loss)
-            self.on_event("best", trainer.step, val_loss=result.loss, path=str(self.best_path))
         if self.ckpt_due(trainer.step):
             self.save_last(trainer)
 
     def after_fit(self, trainer: Trainer) -> None:
         interrupted = trainer.stop_reason == StopReason.INTERRUPTED
+        if StopReason.of(trainer.stop_reason) in NO_RESUME:
+            return  # NaN weights: last.pt keeps the last checkpoint taken before them
         if self.last_saved_step != trainer.step or interrupted:
             self.save_last(trainer, boundary_state(trainer, self._boundary))
         if interrupted:
@@ -126,10 +142,13 @@ class CheckpointCallback(Callback):
 
     def save_last(self, trainer: Trainer, state: dict[str, Any] | None = None) -> None:
         state = state if state is not None else trainer.state_dict()
+        # event first, then the synced log, then the file: a kill in between leaves a log
+        # that the resume from the previous last.pt truncates, never a gap
+        self.on_event("checkpoint", trainer.step, path=str(self.last_path))
+        self.before_publish()
         save_checkpoint(self.last_path, state, trainer.step, self.config_dump,
                         self.evals[-1]["val_loss"] if self.evals else None)
         self.last_saved_step = trainer.step
-        self.on_event("checkpoint", trainer.step, path=str(self.last_path))
 
     # --- resume -------------------------------------------------------------------------
     def state_dict(self) -> dict[str, Any]:

@@ -26,6 +26,7 @@ import torch
 
 from .._version import __version__
 from ..engine import TrainConfig
+from ..errors import ConfigError
 from ..spec import Spec
 from ..tasks import Task
 from ..tasks.structure import tensor_leaves
@@ -137,10 +138,16 @@ def run_git(folder: Path, *args: str) -> str | None:
 
 
 # --- updates during the run ---------------------------------------------------------------
-def mark_resumed(manifest: dict[str, Any], step: int) -> dict[str, Any]:
+def mark_resumed(manifest: dict[str, Any], step: int,
+                 changes: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A resume entry; `changes` ({"spec_sha256": [old, new], ...}) records a spec or data
+    change accepted with --allow-changed-spec."""
     manifest["status"] = "running"
     manifest["end_time"] = None
-    manifest.setdefault("resumes", []).append({"time": now(), "step": step})
+    entry: dict[str, Any] = {"time": now(), "step": step}
+    if changes:
+        entry["changed"] = changes
+    manifest.setdefault("resumes", []).append(entry)
     return manifest
 
 
@@ -149,3 +156,28 @@ def finish(manifest: dict[str, Any], *, status: str, stop_reason: str, steps: in
     manifest.update(status=status, stop_reason=stop_reason, steps=steps, end_time=now(),
                     best_checkpoint=best, last_checkpoint=last)
     return manifest
+
+
+def provenance_changes(manifest: dict[str, Any], spec: Spec, train_data: Sequence[Any],
+                       val_data: Sequence[Any] | None, allow: bool) -> dict[str, Any]:
+    """What changed in the spec file or the data since the run started, as {key: [old,
+    new]} sha256 pairs. A resume with a change is refused (another spec's run would go on
+    silently under the old provenance) unless `allow`; then the caller records it."""
+    before = {"spec_sha256": (manifest.get("spec") or {}).get("sha256"),
+              "train_sha256": (manifest.get("data") or {}).get("train_sha256"),
+              "val_sha256": (manifest.get("data") or {}).get("val_sha256")}
+    data = data_hashes(spec.task, train_data, val_data)
+    now = {"spec_sha256": spec.file_hash(), "train_sha256": data["train_sha256"],
+           "val_sha256": data["val_sha256"]}
+    changes = {key: [before[key], now[key]] for key in now
+               if before[key] is not None and before[key] != now[key]}
+    if changes and not allow:
+        key, (old, new) = next(iter(changes.items()))
+        what = {"spec_sha256": f"the spec file {spec.path.name}",
+                "train_sha256": "the training data", "val_sha256": "the validation data"}[key]
+        raise ConfigError(f"--resume: {what} changed since the run started (sha256 "
+                          f"{old[:12]} -> {new[:12]})",
+                          "resume with the spec and data that started the run, start a new "
+                          "run with a new --out, or add --allow-changed-spec to continue "
+                          "anyway (recorded in manifest.json)")
+    return changes

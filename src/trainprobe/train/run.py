@@ -16,7 +16,6 @@ used; a config given again must agree with it except for the budget keys.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,9 +25,10 @@ import torch
 from torch import nn
 
 from ..analysis import analyze_run
+from ..analysis.run import read_manifest
 from ..engine import Callback, FitResult, StopReason, TrainConfig, Trainer, make_config
 from ..engine.distributed import Distributed, current, process_group
-from ..errors import ConfigError, UserCodeError
+from ..errors import ConfigError, UserCodeError, first_line
 from ..instruments.inspector import Inspector, InspectorCallback
 from ..io import write_json
 from ..spec import Spec, load_spec
@@ -36,6 +36,13 @@ from . import manifest as manifests
 from .checkpoint import LAST, CheckpointCallback, checkpoint_dir, load_checkpoint
 from .config_file import read_config_file
 from .early_stopping import EarlyStopping
+from .nonfinite import NonFiniteGuard
+from .run_dir import (
+    clear_leftovers,
+    discard_new_run,
+    killed_before_first_checkpoint,
+    remove_own_files,
+)
 from .signals import GracefulStop, StopRequest, stop_on_signals
 from .tensorboard import TensorBoardCallback, summary_writer_class
 
@@ -47,7 +54,7 @@ RESUME_MUTABLE = {"max_steps", "max_seconds", "max_epochs", "device", "tensorboa
 @dataclass
 class TrainResult:
     run_dir: Path
-    status: str  # "finished" | "interrupted"
+    status: str  # "finished" | "interrupted" | "failed" (non-finite training loss)
     stop_reason: str
     steps: int
     seconds: float
@@ -62,6 +69,7 @@ class TrainResult:
     warnings: list[str] = field(default_factory=list)
     summary: dict[str, Any] | None = None  # analysis.analyze_run's summary.json
     dashboard: Path | None = None  # set by workflows.train once dashboard.html is written
+    nonfinite_steps: int = 0  # steps whose training loss was NaN or inf
 
     @property
     def interrupted(self) -> bool:
@@ -74,24 +82,44 @@ ConfigLike = TrainConfig | Mapping[str, Any] | str | Path | None
 def run_training(spec: Spec | str | Path, config: ConfigLike = None,
                  out_dir: str | Path = "runs/run", *, resume: bool = False,
                  overrides: Mapping[str, Any] | None = None,
-                 callbacks: Sequence[Callback] = ()) -> TrainResult:
+                 callbacks: Sequence[Callback] = (),
+                 allow_changed_spec: bool = False) -> TrainResult:
     """Train SPEC into `out_dir` with checkpoints, early stopping, the inspector log and a
     manifest; then write the analysis (summary.json). Ctrl-C or SIGTERM end the run at the
     next step boundary with a checkpoint (status "interrupted", resumable).
+
+    A set-up that fails (bad config, spec or data) leaves nothing behind in a new run's
+    folder. `allow_changed_spec` lets --resume continue although the spec file or the data
+    changed since the run started (recorded in the manifest); otherwise that is refused.
 
     Under torchrun every process calls this; rank 0 writes the run directory and the
     others train their shares of each batch and write nothing (engine/distributed.py)."""
     spec = spec if isinstance(spec, Spec) else load_spec(spec)
     run_dir = Path(out_dir)
-    saved = prepare_run_dir(run_dir, resume, check_new=current().is_main)
-    config = resolve_config(spec, config, overrides, saved)
-    with process_group(config.device) as group:
-        return train_in_group(spec, run_dir, config, saved, group, callbacks)
+    is_main = current().is_main
+    created = not run_dir.exists()
+    saved = prepare_run_dir(run_dir, resume, check_new=is_main)
+    state = SetUp()
+    try:
+        config = resolve_config(spec, config, overrides, saved)
+        with process_group(config.device) as group:
+            return train_in_group(spec, run_dir, config, saved, group, callbacks,
+                                  allow_changed_spec, state)
+    except BaseException:
+        if saved is None and is_main and not state.training:
+            discard_new_run(run_dir, created)
+        raise
+
+
+@dataclass
+class SetUp:
+    training: bool = False  # set once fit() starts: from then on the run's files are kept
 
 
 def train_in_group(spec: Spec, run_dir: Path, config: TrainConfig,
                    saved: dict[str, Any] | None, group: Distributed,
-                   callbacks: Sequence[Callback]) -> TrainResult:
+                   callbacks: Sequence[Callback], allow_changed_spec: bool = False,
+                   state: SetUp | None = None) -> TrainResult:
     train_data, val_data = spec.build_data()
     torch.manual_seed(config.seed)  # model init; a resume overwrites weights and RNG anyway
     model = spec.build_model(hidden_dim=config.hidden_dim, dropout=config.dropout)
@@ -106,37 +134,64 @@ def train_in_group(spec: Spec, run_dir: Path, config: TrainConfig,
                       distributed=group)  # a bad device fails here, still
     if not group.is_main:
         return follow_main(trainer, run_dir, saved, callbacks, warnings)
+    changes: dict[str, Any] = {}
+    if saved is not None:  # refuse a resume that does not fit before touching any file
+        changes = manifests.provenance_changes(read_manifest(run_dir), spec, train_data, val_data,
+                                     allow_changed_spec)
+        load_trainer_state(trainer, saved, run_dir)
 
     # from here on, files are written into run_dir
     inspector = make_inspector(model, run_dir, saved["step"] if saved is not None else None)
     events = EventLog(inspector)
-    checkpoints = CheckpointCallback(run_dir, config.model_dump(), config.ckpt_every, events)
+    checkpoints = CheckpointCallback(run_dir, config.model_dump(), config.ckpt_every, events,
+                                     before_publish=inspector.sync)
     early = (EarlyStopping(config.patience, config.min_delta, config.restore_best,
                            checkpoints.best_path, events) if config.early_stopping else None)
+    guard = NonFiniteGuard(config.on_nonfinite, events)
     request = StopRequest()
     trainer.callbacks = assemble_callbacks(run_dir, config, inspector, checkpoints, callbacks,
-                                           early, request)
+                                           early, request, guard)
     manifest = start_manifest(run_dir, spec, config, trainer, train_data, val_data, saved)
     manifest["warnings"] = warnings
     manifest["world_size"] = group.world_size
-    if saved is not None:
+    if saved is not None:  # again, now with the callbacks' states
         trainer.load_state_dict(saved["trainer"])
-        manifests.mark_resumed(manifest, trainer.step)
+        manifests.mark_resumed(manifest, trainer.step, changes)
     write_json(run_dir / MANIFEST, manifest)
 
+    if state is not None:
+        state.training = True
     fit = fit_or_fail(trainer, request, spec, run_dir, manifest)
-    status = "interrupted" if fit.stopped_by is StopReason.INTERRUPTED else "finished"
+    warning = guard.warning()
+    warnings = warnings + ([warning] if warning else [])
+    manifest["warnings"] = warnings
+    status = ("interrupted" if fit.stopped_by is StopReason.INTERRUPTED
+              else "failed" if fit.stopped_by is StopReason.DIVERGED else "finished")
     result = TrainResult(
         run_dir=run_dir, status=status, stop_reason=fit.stop_reason, steps=fit.steps,
         seconds=fit.seconds, best_step=checkpoints.best_step,
         best_val_loss=checkpoints.best_val_loss,
         best_checkpoint=checkpoints.best_path if checkpoints.best_step is not None else None,
-        last_checkpoint=checkpoints.last_path, model=trainer.model,
-        restored_best=early is not None and early.restored_step is not None,
-        losses=list(fit.losses), evals=list(checkpoints.evals), warnings=warnings)
-    write_json(run_dir / MANIFEST, finished_manifest(manifest, result))
+        last_checkpoint=checkpoints.last_path if checkpoints.last_saved_step else None,
+        model=trainer.model, restored_best=early is not None and early.restored_step is not None,
+        losses=list(fit.losses), evals=list(checkpoints.evals), warnings=warnings,
+        nonfinite_steps=guard.count)
+    write_json(run_dir / MANIFEST, finished_manifest(manifest, result,
+                                                     checkpoints.last_saved_step))
     result.summary = analyze_run(run_dir)
     return result
+
+
+def load_trainer_state(trainer: Trainer, saved: dict[str, Any], run_dir: Path) -> None:
+    """The checkpoint into this spec's model: one line when it belongs to another model."""
+    try:
+        trainer.load_state_dict(saved["trainer"])
+    except (KeyError, RuntimeError, ValueError, TypeError, IndexError) as error:
+        detail = first_line(error) if not isinstance(error, KeyError) else f"no {error}"
+        raise ConfigError(f"--resume: {checkpoint_dir(run_dir) / LAST} does not fit this "
+                          f"spec's model ({detail})",
+                          "resume with the spec that started the run, or start a new run "
+                          "with a new --out name") from None
 
 
 def fit_or_fail(trainer: Trainer, request: StopRequest, spec: Spec, run_dir: Path,
@@ -160,7 +215,7 @@ def follow_main(trainer: Trainer, run_dir: Path, saved: dict[str, Any] | None,
     request = StopRequest()
     trainer.callbacks = [*callbacks, GracefulStop(request)]
     if saved is not None:
-        trainer.load_state_dict(saved["trainer"])
+        load_trainer_state(trainer, saved, run_dir)
     with stop_on_signals(request):
         fit = trainer.fit()
     status = "interrupted" if fit.stopped_by is StopReason.INTERRUPTED else "finished"
@@ -174,7 +229,16 @@ def follow_main(trainer: Trainer, run_dir: Path, saved: dict[str, Any] | None,
 # --- run directory and config -----------------------------------------------------------
 def prepare_run_dir(run_dir: Path, resume: bool, check_new: bool = True) -> dict[str, Any] | None:
     """The checkpoint to resume from, or None for a new run in an empty directory
-    (`check_new=False`: another process, rank 0, owns that check and the directory)."""
+    (`check_new=False`: another process, rank 0, owns that check and the directory).
+    Temporary files of killed writers are removed first; a folder killed before its first
+    checkpoint holds nothing to resume or keep, so either way the run starts it over."""
+    if check_new:
+        clear_leftovers(run_dir)
+        if killed_before_first_checkpoint(run_dir):
+            remove_own_files(run_dir)
+            return None
+    elif resume and not (checkpoint_dir(run_dir) / LAST).is_file():
+        return None  # rank 0 found a folder killed before its first checkpoint
     if resume:
         last = checkpoint_dir(run_dir) / LAST
         if not last.is_file():
@@ -256,11 +320,12 @@ def resolve_augment(spec: Spec, config: TrainConfig) -> Any:
 # --- callbacks ------------------------------------------------------------------------------
 def assemble_callbacks(run_dir: Path, config: TrainConfig, inspector: Inspector,
                        checkpoints: CheckpointCallback, user: Sequence[Callback],
-                       early: EarlyStopping | None,
-                       request: StopRequest) -> list[Callback]:
+                       early: EarlyStopping | None, request: StopRequest,
+                       guard: NonFiniteGuard) -> list[Callback]:
     """The run's callbacks; the trainer runs them in their declared `order` (the inspector
-    records first, early stopping and the graceful stop run last)."""
-    callbacks: list[Callback] = [InspectorCallback(inspector), checkpoints]
+    records first, the non-finite guard stops before a checkpoint saves NaN weights, early
+    stopping and the graceful stop run last)."""
+    callbacks: list[Callback] = [InspectorCallback(inspector), guard, checkpoints]
     if config.tensorboard:
         callbacks.append(TensorBoardCallback(run_dir / "tensorboard"))
     callbacks.extend(user)
@@ -290,19 +355,20 @@ class EventLog:
 def start_manifest(run_dir: Path, spec: Spec, config: TrainConfig, trainer: Trainer,
                    train_data: Sequence[Any], val_data: Sequence[Any] | None,
                    saved: dict[str, Any] | None) -> dict[str, Any]:
-    path = run_dir / MANIFEST
-    if saved is not None and path.is_file():
-        manifest = json.loads(path.read_text(encoding="utf-8"))
+    manifest = read_manifest(run_dir) if saved is not None else {}
+    if manifest.get("schema") == manifests.SCHEMA:
         manifest["config"] = config.model_dump(mode="json")  # a new budget is recorded
         manifest["schedule"] = manifests.schedule_info(config)
         return manifest
     return manifests.new_manifest(spec, config, str(trainer.device), train_data, val_data)
 
 
-def finished_manifest(manifest: dict[str, Any], result: TrainResult) -> dict[str, Any]:
+def finished_manifest(manifest: dict[str, Any], result: TrainResult,
+                      last_step: int | None) -> dict[str, Any]:
     best = ({"path": str(result.best_checkpoint), "step": result.best_step,
              "val_loss": result.best_val_loss} if result.best_checkpoint else None)
-    last = {"path": str(result.last_checkpoint), "step": result.steps}
+    last = ({"path": str(result.last_checkpoint), "step": last_step}
+            if result.last_checkpoint else None)
     manifest["restored_best"] = result.restored_best
     return manifests.finish(manifest, status=result.status, stop_reason=result.stop_reason,
                             steps=result.steps, best=best, last=last)

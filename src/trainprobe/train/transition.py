@@ -97,6 +97,12 @@ def read_report(path: Path) -> dict[str, Any]:
                                                for e in ladder):
         raise ConfigError(f"{path.name} has no valid 'ladder' list",
                           "pass the report.json written by `trainprobe probe`, unedited")
+    bad = next((e for e in ladder if isinstance(e["n"], bool) or not isinstance(e["n"], int)
+                or e["n"] < 1 or not isinstance(e["passed"], bool)), None)
+    if bad is not None:
+        raise ConfigError(f"{path.name}: a ladder entry has 'n': {bad['n']!r}, 'passed': "
+                          f"{bad['passed']!r} (want a positive integer and true/false)",
+                          "use the report.json written by `trainprobe probe`, unedited")
     if report.get("verdict") != "pass" or not any(e["passed"] for e in ladder):
         raise ConfigError(f"the probe in {path.name} did not pass (breaking point "
                           f"{report.get('breaking_point')})",

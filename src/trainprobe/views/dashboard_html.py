@@ -11,7 +11,7 @@ from plotly.offline import get_plotlyjs
 
 from .dashboard_panels import Panel
 
-VERDICT_COLOURS = {"overfitting": "#d62728", "underfitting": "#9467bd", "healthy": "#2ca02c",
+VERDICT_COLOURS = {"diverged": "#000000", "overfitting": "#d62728", "underfitting": "#9467bd", "healthy": "#2ca02c",
                    "inconclusive": "#7f7f7f"}
 
 CSS = """
@@ -71,8 +71,18 @@ def panel_divs(panels: list[Panel]) -> str:
 def figures_json(panels: list[Panel]) -> str:
     """Figures as JSON safe to place inside a <script> element."""
     figures = {f"plot-{p.key}": p.figure for p in panels if p.figure is not None}
-    text = json.dumps(figures, separators=(",", ":"), allow_nan=False)
-    return text.replace("</", "<\\/")
+    return script_json(json.dumps(figures, separators=(",", ":"), allow_nan=False))
+
+
+def script_json(text: str) -> str:
+    """JSON text that cannot end or re-mode the <script> element holding it.
+
+    Escaping only `</` is not enough: `<!--` followed by `<script` switches the HTML
+    parser into the "script data escaped" states, where a later `</script>` no longer
+    closes the element and the page loses every plot. `\\u003c`, `\\u003e` and `\\u0026`
+    are the same characters to JSON.parse, so no `<`, `>` or `&` reaches the HTML parser.
+    """
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
 SCRIPT = """

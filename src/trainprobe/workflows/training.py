@@ -25,15 +25,17 @@ __all__ = ["render_run", "report_run", "train"]
 def train(spec: Spec | str | Path, config: ConfigLike = None,
           out_dir: str | Path = "runs/run", *, resume: bool = False,
           overrides: Mapping[str, Any] | None = None, callbacks: Sequence[Callback] = (),
-          progress: Progress | None = None) -> TrainResult:
+          progress: Progress | None = None, allow_changed_spec: bool = False) -> TrainResult:
     """Train SPEC into `out_dir` with checkpoints, early stopping, the inspector log and a
     manifest; then write the gap analysis and the dashboard. Ctrl-C or SIGTERM end the run
-    at the next step boundary with a checkpoint (status "interrupted", resumable)."""
+    at the next step boundary with a checkpoint (status "interrupted", resumable).
+    `allow_changed_spec`: let --resume continue a run whose spec file or data changed
+    (recorded in the manifest; refused otherwise)."""
     extra = list(callbacks)
     if progress is not None:
         extra.append(ProgressCallback(progress, f"train {Path(out_dir).name}"))
     result = run_training(spec, config, out_dir, resume=resume, overrides=overrides,
-                          callbacks=extra)
+                          callbacks=extra, allow_changed_spec=allow_changed_spec)
     if result.summary is not None:
         result.dashboard = render_run(result.run_dir, result.summary)
     return result

@@ -1,0 +1,91 @@
+"""The run directory before training starts: what may be reused, what is left over.
+
+A run killed by SIGKILL (or a power cut) can leave three kinds of debris, and none of it
+may block the next command:
+- temporary files `.NAME.*.tmp` of a write that never finished (a checkpoint can be
+  hundreds of MB): removed when the next run starts in that folder;
+- a folder killed before its first checkpoint (a manifest saying "running", the start of
+  a log, no `last.pt`, no `best.pt`): nothing in it can be resumed, so `--resume` and a new
+  run both start it over instead of refusing;
+- a half-set-up folder of a run whose set-up failed: removed by `discard_new_run`.
+Only files trainprobe writes are ever deleted, and never a folder holding a checkpoint.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+from ..io import TEMP_SUFFIX, remove_stale_temps
+from .checkpoint import BEST, LAST, checkpoint_dir
+
+#: what `trainprobe train` writes into a run directory (and may therefore delete there)
+OWN_FILES = ("manifest.json", "inspector.log.jsonl", "summary.json", "gap-analysis.md",
+             "dashboard.html")
+OWN_DIRS = ("checkpoints", "tensorboard")
+UNFINISHED = ("running", "failed")
+
+
+def clear_leftovers(run_dir: Path) -> list[Path]:
+    """Remove the temporary files of killed writers in the run directory and its
+    checkpoint folder (this process is the only writer there)."""
+    return remove_stale_temps(run_dir) + remove_stale_temps(checkpoint_dir(run_dir))
+
+
+def is_temp(path: Path) -> bool:
+    return path.name.startswith(".") and path.name.endswith(TEMP_SUFFIX)
+
+
+def killed_before_first_checkpoint(run_dir: Path) -> bool:
+    """True for a folder holding only a run's own files, with no checkpoint of any kind and
+    a manifest (if any) of a run that never finished: there is nothing to resume or keep."""
+    if not run_dir.is_dir():
+        return False
+    for entry in run_dir.iterdir():
+        if entry.is_symlink() or not (entry.name in OWN_FILES or entry.name in OWN_DIRS
+                                      or is_temp(entry)):
+            return False
+    folder = checkpoint_dir(run_dir)
+    if folder.exists() and (not folder.is_dir() or any(
+            not is_temp(entry) or entry.is_symlink() for entry in folder.iterdir())):
+        return False  # last.pt, best.pt, or anything else: keep it
+    return manifest_status(run_dir) in (*UNFINISHED, None)
+
+
+def manifest_status(run_dir: Path) -> str | None:
+    """The manifest's status; None when there is no manifest (killed before writing it)."""
+    try:
+        data: Any = json.loads((run_dir / "manifest.json").read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError):
+        return "unreadable"
+    return data.get("status") if isinstance(data, dict) else "unreadable"
+
+
+def remove_own_files(run_dir: Path) -> None:
+    """Delete what a run writes into `run_dir` (nothing else), keeping the folder."""
+    for name in OWN_FILES:
+        (run_dir / name).unlink(missing_ok=True)
+    for name in OWN_DIRS:
+        folder = run_dir / name
+        if folder.is_dir() and not folder.is_symlink():
+            shutil.rmtree(folder)
+    remove_stale_temps(run_dir)
+
+
+def has_checkpoint(run_dir: Path) -> bool:
+    folder = checkpoint_dir(run_dir)
+    return (folder / LAST).is_file() or (folder / BEST).is_file()
+
+
+def discard_new_run(run_dir: Path, created: bool) -> None:
+    """Undo the set-up of a new run that failed before its first step: what it wrote, and
+    the folder itself when this run created it. Nothing is left to block the rerun."""
+    if not run_dir.is_dir() or has_checkpoint(run_dir):
+        return
+    remove_own_files(run_dir)
+    if created and not any(run_dir.iterdir()):
+        run_dir.rmdir()
