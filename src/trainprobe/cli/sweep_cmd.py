@@ -6,6 +6,7 @@ descends), 2 bad input, 130 interrupted (a grid resumes from its --storage).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +44,17 @@ def runtime_overrides(device: str | None, max_seconds: float | None) -> dict[str
             if value is not None}
 
 
+def storage_options(default_study: str) -> Callable[[Any], Any]:
+    """--storage and --study-name, the same for lr-sweep and grid."""
+    storage = click.option("--storage", help="Optuna storage URL to resume, or to share the "
+                           "runs across processes and machines: sqlite:///sweep.db, "
+                           "postgresql://..., journal:///shared/sweep.log [default: in "
+                           "memory, this process runs them all].")
+    name = click.option("--study-name", help=f"Study name in the storage [default: "
+                        f"{default_study}].")
+    return lambda command: storage(name(command))
+
+
 def show_run(run: SweepRun) -> None:
     console_err.print(f"  seed {run.seed} lr {run.lr:<9g} {run.status:<16} "
                       f"{'memorized' if run.passed else run.stop_reason} in {run.steps} steps",
@@ -74,12 +86,14 @@ def show_run(run: SweepRun) -> None:
 @click.option("--device", default=None, help="auto, cpu, cuda, cuda:N or mps (default auto).")
 @click.option("--max-seconds", type=click.FloatRange(min=0, min_open=True),
               help="Time budget per training run (default 60).")
+@storage_options("trainprobe-lr-sweep-SPEC-nRUNG-STEPSsteps")
 @click.option("--out", type=click.Path(path_type=Path, file_okay=False),
               help="Directory for lr_sweep.json/.md/.html and lr.yaml "
                    "[default: trainprobe-out/SPEC/lr-sweep].")
 def lr_sweep(spec: Path, rung: int | None, method: str, lrs: str | None, steps: int, seeds: int,
              seed: int, min_lr: float, max_lr: float, range_steps: int, verify: bool,
-             device: str | None, max_seconds: float | None, out: Path | None) -> None:
+             device: str | None, max_seconds: float | None, storage: str | None,
+             study_name: str | None, out: Path | None) -> None:
     """Choose a learning rate for SPEC at a rung: a sweep and/or a range test.
 
     Writes lr.yaml (`lr: VALUE`, train's config.yaml format). Exit status: 0 a rate was
@@ -92,7 +106,7 @@ def lr_sweep(spec: Path, rung: int | None, method: str, lrs: str | None, steps: 
                                steps=steps, seeds=seeds, seed=seed, min_lr=min_lr,
                                max_lr=max_lr, range_steps=range_steps, verify=verify,
                                out_dir=out, overrides=runtime_overrides(device, max_seconds),
-                               on_run=show_run)
+                               on_run=show_run, storage=storage, study_name=study_name)
     except KeyboardInterrupt:
         console_err.print("interrupted")
         exit_with(EXIT_INTERRUPTED)
@@ -135,10 +149,7 @@ def summary_lines(outcome: api.LRSweepOutcome) -> list[Any]:
               help="YAML file: setting -> list of values (e.g. `lr: [0.001, 0.01]`).")
 @click.option("--rung", type=click.IntRange(min=1),
               help="Rung size [default: run the ladder; its breaking rung, or the largest].")
-@click.option("--storage", help="Optuna storage URL, e.g. sqlite:///grid.db, to resume or "
-                                "share trials [default: in memory].")
-@click.option("--study-name", help="Study name in the storage [default: "
-                                   "trainprobe-grid-SPEC-nRUNG].")
+@storage_options("trainprobe-grid-SPEC-nRUNG")
 @click.option("--jobs", type=click.IntRange(min=1), default=1, show_default=True,
               help="Trials run in parallel in this process (threads).")
 @click.option("--trials", type=click.IntRange(min=1),

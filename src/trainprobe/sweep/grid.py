@@ -1,20 +1,14 @@
-"""Configuration grid at one rung, on Optuna: GridSampler over grid.yaml, in-memory by
-default, any Optuna storage URL (sqlite:///grid.db, a shared database) to resume or to
-spread trials over processes and machines; n_jobs for local parallelism.
+"""Configuration grid at one rung: every point of grid.yaml trained once, ranked by
+whether and how fast it memorizes. The points run in one Optuna study (points.py): in
+memory by default, or in any Optuna storage URL (storage.py) to resume or to spread the
+points over processes and machines; n_jobs for local parallelism.
 
-Resume: a grid point whose trial is COMPLETE is never run again (GridSampler skips
-finished points). A point whose trial FAILED (Ctrl-C mid-training, a crash) is queued
-again with its grid id, so an interruption loses only the training that was cut off.
 Per-trial results are stored as trial user_attrs: passed, steps, seconds, final_loss,
-metric, metric_name, stop_reason (and error when the user's code raised).
-"""
+metric, metric_name, stop_reason (and error when the user's code raised)."""
 
 from __future__ import annotations
 
 import math
-import threading
-import time
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,27 +17,15 @@ import optuna
 from optuna.trial import FrozenTrial, TrialState
 
 from ..engine import Callback, reraise_interrupt
-from ..errors import ConfigError, first_line
+from ..errors import ConfigError
 from ..formatting import finite_or_none
 from ..overfit.ladder import RungResult, rung_config, train_rung
 from ..spec import Spec
 from .grid_file import from_grid_value, points
+from .points import run_points, search_space
+from .storage import GRACE_SECONDS
 
 FAILED_VALUE = 1e6  # objective for a point that did not memorize: 1e6 + its final loss
-HEARTBEAT_SECONDS = 20  # a RUNNING trial without a heartbeat for GRACE_SECONDS is stale
-GRACE_SECONDS = 60
-
-
-class ResumableGridSampler(optuna.samplers.GridSampler):
-    """GridSampler that does not end the study while re-queued points are still waiting
-    (its own stop rule only counts points it handed out itself)."""
-
-    def after_trial(self, study: optuna.Study, trial: FrozenTrial, state: TrialState,
-                    values: Sequence[float] | None) -> None:
-        waiting = study._storage.get_all_trials(study._study_id, deepcopy=False,
-                                                states=(TrialState.WAITING,))
-        if not waiting:
-            super().after_trial(study, trial, state, values)
 
 
 @dataclass
@@ -73,69 +55,6 @@ class GridResult:
                 "interrupted": self.interrupted, "notes": self.notes, "ranking": self.rows}
 
 
-def search_space(grid: dict[str, list[Any]]) -> dict[str, list[Any]]:
-    """The dict GridSampler stores with each trial (keys sorted, as it sorts them)."""
-    return {key: list(grid[key]) for key in sorted(grid)}
-
-
-def open_study(storage: str | None, study_name: str,
-               sampler: optuna.samplers.BaseSampler, attempts: int = 4) -> optuna.Study:
-    """Create or load the study. Workers started together race to create the database
-    schema (one sees "table already exists"), so opening is retried a few times."""
-    optuna.logging.set_verbosity(optuna.logging.WARNING)
-    for attempt in range(attempts):
-        try:
-            return optuna.create_study(storage=make_storage(storage), study_name=study_name,
-                                       sampler=sampler, direction="minimize",
-                                       load_if_exists=True)
-        except Exception as error:  # bad URL, missing driver, unreachable database, race
-            if attempt == attempts - 1:
-                raise ConfigError(f"cannot open --storage {storage!r}: {first_line(error)}",
-                                  "pass an Optuna storage URL such as sqlite:///grid.db") from None
-            time.sleep(0.5 * (attempt + 1))
-    raise AssertionError("unreachable")
-
-
-def make_storage(url: str | None) -> optuna.storages.BaseStorage | None:
-    """In memory for None; otherwise a database with a heartbeat, so that a trial whose
-    worker was killed is marked FAILED after GRACE_SECONDS and queued again."""
-    if url is None:
-        return None
-    with warnings.catch_warnings():  # the heartbeat is marked experimental in Optuna
-        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
-        return optuna.storages.RDBStorage(url, heartbeat_interval=HEARTBEAT_SECONDS,
-                                          grace_period=GRACE_SECONDS)
-
-
-def grid_trials(study: optuna.Study, space: dict[str, list[Any]]) -> list[FrozenTrial]:
-    """Trials of this grid (a study may also hold trials of an earlier, different grid)."""
-    return [t for t in study.get_trials(deepcopy=False)
-            if "grid_id" in t.system_attrs and t.system_attrs.get("search_space") == space]
-
-
-def requeue_failed(study: optuna.Study, space: dict[str, list[Any]]) -> int:
-    """Queue again every point whose trials all FAILED or were pruned; returns how many."""
-    states: dict[int, set[TrialState]] = {}
-    for trial in grid_trials(study, space):
-        states.setdefault(trial.system_attrs["grid_id"], set()).add(trial.state)
-    alive = {TrialState.COMPLETE, TrialState.RUNNING, TrialState.WAITING}
-    again = [grid_id for grid_id, seen in states.items() if not seen & alive]
-    for grid_id in sorted(again):
-        study.add_trial(optuna.trial.create_trial(
-            state=TrialState.WAITING, system_attrs={"grid_id": grid_id, "search_space": space}))
-    return len(again)
-
-
-def running_ids(study: optuna.Study, space: dict[str, list[Any]]) -> set[int]:
-    return {t.system_attrs["grid_id"] for t in grid_trials(study, space)
-            if t.state == TrialState.RUNNING}
-
-
-def completed_ids(study: optuna.Study, space: dict[str, list[Any]]) -> set[int]:
-    return {t.system_attrs["grid_id"] for t in grid_trials(study, space)
-            if t.state == TrialState.COMPLETE}
-
-
 def run_grid(spec: Spec, train_data: Sequence[Any], n: int, grid: dict[str, list[Any]], *,
              storage: str | None = None, study_name: str | None = None, jobs: int = 1,
              trials: int | None = None, seed: int = 0,
@@ -148,84 +67,27 @@ def run_grid(spec: Spec, train_data: Sequence[Any], n: int, grid: dict[str, list
     space = search_space(grid)
     total = len(points(grid))
     name = study_name or f"trainprobe-grid-{spec.name}-n{n}"
-    study = open_study(storage, name, ResumableGridSampler(space, seed=seed))
-    if storage is not None:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
-            optuna.storages.fail_stale_trials(study)  # a killed worker's trial -> FAIL -> requeued
-    requeue_failed(study, space)
-    skipped = len(completed_ids(study, space))
-    elsewhere = len(running_ids(study, space) - completed_ids(study, space))
-    counter = TrainingCounter()
-    objective = make_objective(spec, train_data, n, space, seed, overrides, callbacks, counter)
-    interrupted = False
-    # an exact count, so that parallel jobs and other workers never run a point twice
-    remaining = total - skipped - elsewhere
-    if remaining:
-        # Optuna logs a trial cut short by Ctrl-C as a warning with a traceback; the
-        # command reports the interruption itself in one line, so only errors pass here
-        optuna.logging.set_verbosity(optuna.logging.ERROR)
-        try:
-            study.optimize(objective, n_trials=min(remaining, trials or remaining),
-                           n_jobs=jobs, catch=())
-        except KeyboardInterrupt:
-            interrupted = True
-        finally:
-            optuna.logging.set_verbosity(optuna.logging.WARNING)
-    rows = rank(grid_trials(study, space))
-    notes = [] if len(rows) == total else [f"{total - len(rows)} of {total} point(s) not "
-                                           "complete yet: run the same command again to resume"]
-    if elsewhere:
-        notes.append(f"{elsewhere} point(s) were running in another worker; if that worker "
-                     f"died, they are queued again {GRACE_SECONDS}s after its last heartbeat")
-    return GridResult(n, name, storage or "in-memory", total, rows, counter.count, skipped,
-                      interrupted, notes)
 
-
-class TrainingCounter:
-    """Trainings started by this process (threads with --jobs share it)."""
-
-    def __init__(self) -> None:
-        self.count = 0
-        self._lock = threading.Lock()
-
-    def add(self) -> None:
-        with self._lock:
-            self.count += 1
-
-
-def make_objective(spec: Spec, train_data: Sequence[Any], n: int, space: dict[str, list[Any]],
-                   seed: int, overrides: dict[str, Any] | None, callbacks: Sequence[Callback],
-                   counter: TrainingCounter) -> Any:
-    def objective(trial: optuna.Trial) -> float:
-        point = {key: from_grid_value(key, trial.suggest_categorical(key, values))
-                 for key, values in space.items()}
-        if done_elsewhere(trial, space):
-            # near the end of a shared grid GridSampler hands out unfinished points again;
-            # do not train a point another worker has finished or is training
-            raise optuna.TrialPruned("done or running in another worker")
-        config = rung_config(spec, n, "progressive", seed, {**(overrides or {}), **point})
-        counter.add()
+    def train_point(trial: optuna.Trial, point: dict[str, Any]) -> float:
+        values = {key: from_grid_value(key, value) for key, value in point.items()}
+        config = rung_config(spec, n, "progressive", seed, {**(overrides or {}), **values})
         result = train_rung(spec, train_data, n, config, callbacks)
         reraise_interrupt(result.stop_reason)  # the trial FAILS and is queued again on resume
         for key, value in trial_attrs(result).items():
             trial.set_user_attr(key, value)
         return objective_value(result)
 
-    return objective
-
-
-def done_elsewhere(trial: optuna.Trial, space: dict[str, list[Any]]) -> bool:
-    """The same point is COMPLETE, or RUNNING in a trial started earlier (the earlier one
-    keeps it; if its worker dies, the heartbeat fails it and a resume queues it again)."""
-    for other in trial.study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,
-                                                                TrialState.RUNNING)):
-        if other.number == trial.number or other.params != trial.params \
-                or other.system_attrs.get("search_space") != space:
-            continue
-        if other.state == TrialState.COMPLETE or other.number < trial.number:
-            return True
-    return False
+    outcome = run_points(storage, name, space, train_point, seed=seed, jobs=jobs,
+                         trials=trials)
+    rows = rank(outcome.complete())
+    notes = [] if len(rows) == total else [f"{total - len(rows)} of {total} point(s) not "
+                                           "complete yet: run the same command again to resume"]
+    if outcome.elsewhere:
+        notes.append(f"{outcome.elsewhere} point(s) were running in another worker; if that "
+                     f"worker died, they are queued again {GRACE_SECONDS}s after its last "
+                     "heartbeat")
+    return GridResult(n, name, storage or "in-memory", total, rows, outcome.ran_now,
+                      outcome.skipped, outcome.interrupted, notes)
 
 
 def trial_attrs(result: RungResult) -> dict[str, Any]:

@@ -7,12 +7,16 @@ the log-loss curve; see curves.area_score). A rate is eligible when, in every se
 loss at least halved and it did not diverge. The chosen rate is the eligible one with the
 lowest median score across seeds. Each run goes through overfit.ladder.train_rung, the
 same engine and stopping rules as the probe.
+
+With a `storage`, the (rate, seed) runs are the points of one Optuna study (points.py),
+which several processes or machines share; the choice is made once every run is complete.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from ..engine import Callback, StopReason, reraise_interrupt
@@ -21,6 +25,7 @@ from ..formatting import finite_or_none
 from ..overfit.ladder import rung_config, train_rung
 from ..spec import Spec
 from . import curves
+from .points import grid_size, run_points
 
 DEFAULT_LRS: tuple[float, ...] = (1e-5, 3.16e-5, 1e-4, 3.16e-4, 1e-3, 3.16e-3, 1e-2)  # half-decades
 DEFAULT_STEPS = 200
@@ -79,8 +84,14 @@ def run_lr_sweep(spec: Spec, train_data: Sequence[Any], n: int, *,
                  lrs: Sequence[float] = DEFAULT_LRS, steps: int = DEFAULT_STEPS,
                  seeds: Sequence[int] = (0, 1, 2), overrides: dict[str, Any] | None = None,
                  callbacks: Sequence[Callback] = (),
-                 on_run: Callable[[SweepRun], None] | None = None) -> SweepResult:
-    """Train a fresh model on rung `n` for every (seed, lr) and choose a rate."""
+                 on_run: Callable[[SweepRun], None] | None = None,
+                 storage: str | None = None, study_name: str | None = None) -> SweepResult:
+    """Train a fresh model on rung `n` for every (seed, lr) and choose a rate. With a
+    storage URL the runs are shared with other processes through an Optuna study."""
+    if storage is not None:
+        name = study_name or f"trainprobe-lr-sweep-{spec.name}-n{n}-{steps}steps"
+        return run_shared_sweep(spec, train_data, n, list(lrs), steps, list(seeds), overrides,
+                                callbacks, on_run, storage, name)
     runs, errors = [], []
     for seed in seeds:
         for lr in lrs:
@@ -114,6 +125,52 @@ def sweep_one(spec: Spec, train_data: Sequence[Any], n: int, lr: float, seed: in
                     score=curves.area_score(result.losses, steps, diverged),
                     status=curves.curve_status(result.losses, diverged),
                     losses=list(result.losses)), result.error
+
+
+def run_shared_sweep(spec: Spec, train_data: Sequence[Any], n: int, lrs: list[float],
+                     steps: int, seeds: list[int], overrides: dict[str, Any] | None,
+                     callbacks: Sequence[Callback], on_run: Callable[[SweepRun], None] | None,
+                     storage: str, study_name: str) -> SweepResult:
+    """The sweep's runs as points of a shared study; decided once all are complete."""
+    errors: list[UserCodeError | None] = []
+
+    def train_point(trial: Any, point: dict[str, Any]) -> float:
+        run, error = sweep_one(spec, train_data, n, float(point["lr"]), int(point["seed"]),
+                               steps, overrides, callbacks)
+        errors.append(error)
+        for key, value in asdict(run).items():
+            trial.set_user_attr(key, [finite_or_none(v) for v in value] if key == "losses"
+                                else finite_or_none(value) if isinstance(value, float) else value)
+        trial.set_user_attr("error", str(error) if error else None)
+        if on_run:
+            on_run(run)
+        return run.score if math.isfinite(run.score) else 1e6
+
+    space = {"lr": sorted(set(lrs)), "seed": sorted(set(seeds))}
+    outcome = run_points(storage, study_name, space, train_point)
+    if outcome.interrupted:
+        raise KeyboardInterrupt  # the cut-off run is queued again on the next start
+    trials = outcome.complete()
+    if errors and all(errors) and all(t.user_attrs.get("error") for t in trials):
+        raise errors[0]  # the code fails at every rate: a bug, not a learning rate
+    runs = sorted((stored_run(t.user_attrs) for t in trials),
+                  key=lambda r: (seeds.index(r.seed), lrs.index(r.lr)))
+    result = decide(n, steps, lrs, seeds, runs)
+    if len(runs) < grid_size(space):
+        return replace(result, chosen=None, per_seed=[None] * len(seeds), spread=None,
+                       trust="incomplete", reason=f"{len(runs)} of {grid_size(space)} runs "
+                       f"complete in study {study_name!r}: the others run in another worker "
+                       "or not yet; run the same command again once they finish")
+    return result
+
+
+def stored_run(attrs: dict[str, Any]) -> SweepRun:
+    """A SweepRun from a trial's user attributes (null losses were non-finite)."""
+    nan = float("nan")
+    fields = {key: attrs[key] for key in ("lr", "seed", "steps", "passed", "stop_reason",
+                                          "best_loss", "status")}
+    return SweepRun(**fields, score=nan if attrs["score"] is None else attrs["score"],
+                    losses=[nan if v is None else v for v in attrs["losses"]])
 
 
 def decide(n: int, steps: int, lrs: list[float], seeds: list[int],

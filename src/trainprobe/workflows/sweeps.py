@@ -50,8 +50,10 @@ def choose_lr(spec: str | Path | Spec, *, rung: int | None = None, method: Metho
              seed: int = 0, min_lr: float = 1e-6, max_lr: float = 1.0, range_steps: int = 100,
              verify: bool = True, out_dir: str | Path | None = None,
              overrides: dict[str, Any] | None = None,
-             on_run: Callable[[SweepRun], None] | None = None) -> LRSweepOutcome:
-    """Choose a learning rate for the spec at a rung; optionally check it with the probe."""
+             on_run: Callable[[SweepRun], None] | None = None,
+             storage: str | None = None, study_name: str | None = None) -> LRSweepOutcome:
+    """Choose a learning rate for the spec at a rung; optionally check it with the probe.
+    `storage`: an Optuna storage URL through which processes share the sweep's runs."""
     if method in ("range", "both"):
         check_ramp(min_lr, max_lr, range_steps)  # before minutes of ladder and sweep
     spec = spec if isinstance(spec, Spec) else load_spec(spec)
@@ -61,7 +63,8 @@ def choose_lr(spec: str | Path | Spec, *, rung: int | None = None, method: Metho
     sweep = ranges = None
     if method in ("sweep", "both"):
         sweep = run_lr_sweep(spec, train_data, where.n, lrs=lrs, steps=steps, seeds=seed_list,
-                             overrides=overrides, on_run=on_run)
+                             overrides=overrides, on_run=on_run, storage=storage,
+                             study_name=study_name)
     if method in ("range", "both"):
         ranges = run_range_tests(spec, train_data, where.n, seeds=seed_list, min_lr=min_lr,
                                  max_lr=max_lr, steps=range_steps, overrides=overrides)
