@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import json
+import shutil
 
 import pytest
 from click.testing import CliRunner
 from playwright.sync_api import sync_playwright
 
+from trainprobe.analysis import analyze_run
 from trainprobe.analysis.synthetic import write_synthetic_run
 from trainprobe.cli import main
-from trainprobe.views.dashboard import write_comparison, write_dashboard
+from trainprobe.errors import TrainprobeError
+from trainprobe.views.dashboard import write_dashboard
 from trainprobe.views.dashboard_data import minmax_downsample
+from trainprobe.workflows import compare_runs
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
@@ -31,8 +35,10 @@ def browser():
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory):
     root = tmp_path_factory.mktemp("runs")
-    return (write_synthetic_run(root / "overfit", "overfitting", steps=8000),
+    runs = (write_synthetic_run(root / "overfit", "overfitting", steps=8000),
             write_synthetic_run(root / "healthy", "healthy", steps=3000, seed=1))
+    analyze_run(runs[0])  # the healthy run is analysed by `trainprobe compare` below
+    return runs
 
 
 def open_page(browser, path):
@@ -81,7 +87,7 @@ def test_dashboard_renders_every_panel_offline(browser, runs, tmp_path):
 
 
 def test_comparison_page(browser, runs, tmp_path):
-    path = write_comparison(list(runs), tmp_path / "compare.html")
+    path = compare_runs(list(runs), tmp_path / "compare.html")  # analyses the healthy run
     page, errors, outside = open_page(browser, path)
     counts = traces_per_plot(page)
     assert set(counts) == {"plot-loss", "plot-lr", "plot-metric", "plot-grad"}
@@ -97,6 +103,9 @@ def test_missing_data_is_said_not_drawn(browser, tmp_path):
     lines = [{"kind": "meta", "schema": "trainprobe.inspector/1"}]
     lines += [{"kind": "train", "step": s, "loss": 1.0 / s, "lr": 0.1} for s in range(1, 50)]
     (run_dir / "inspector.log.jsonl").write_text("".join(json.dumps(x) + "\n" for x in lines))
+    with pytest.raises(TrainprobeError, match="has no summary.json"):
+        write_dashboard(run_dir)  # a view renders the analysis, it never runs it
+    analyze_run(run_dir)
     page, errors, _ = open_page(browser, write_dashboard(run_dir))
     assert set(traces_per_plot(page)) == {"plot-loss", "plot-lr"}
     assert "no gradient norms recorded" in page.inner_text("main")
@@ -119,6 +128,23 @@ def test_cli_dashboard_and_compare(runs, tmp_path):
     assert result.exit_code == 2
 
 
+def test_dashboard_draws_the_summary_not_its_own_analysis(runs, tmp_path):
+    """The onset line, the trend curves and the planned learning rate come from
+    summary.json: edit it and the page follows, with no analysis rerun."""
+    run_dir = tmp_path / "run"
+    shutil.copytree(runs[0], run_dir)
+    summary = json.loads((run_dir / "summary.json").read_text())
+    summary.update(onset_detected=True, onset_step=4321)
+    summary["curves"] = {"steps": [100, 200], "train_trend": [0.5, 0.25],
+                         "val_trend": [0.75, 0.625]}
+    summary["lr"].update(horizon_differs=True, horizon=9000,
+                         planned={"steps": [1, 9001], "lr": [0.003, 0.0]})
+    (run_dir / "summary.json").write_text(json.dumps(summary))
+    text = write_dashboard(run_dir).read_text()
+    assert "onset 4321" in text and "[0.75,0.625]" in text.replace(" ", "")
+    assert "cosine schedule, T=9000" in text and "[0.003,0.0]" in text.replace(" ", "")
+
+
 def test_minmax_downsample_keeps_spikes():
     x = list(range(10000))
     y = [1.0] * 10000
@@ -136,6 +162,7 @@ def test_names_with_html_comment_and_script_tags_do_not_blank_the_plots(browser,
     log = run_dir / "inspector.log.jsonl"
     text = log.read_text().replace('layers.0"', f'layers.0{HOSTILE}"')  # meta and keys
     log.write_text(text.replace('"metric_name":"accuracy"', f'"metric_name":"acc{HOSTILE}"'))
+    analyze_run(run_dir)
     html = write_dashboard(run_dir).read_text()
     figures = html.split('id="figures">', 1)[1].split("</script>", 1)[0]
     assert "<" not in figures and ">" not in figures  # \u003c ... inside the JSON

@@ -1,5 +1,7 @@
-"""Numbers in reports and tables: one rule everywhere, so the same value reads the same
-in report.md, gap-analysis.md, grid.md and the dashboard."""
+"""Numbers in reports, logs and tables: one rule everywhere, so the same value reads the
+same in inspector.log.jsonl, summary.json, report.md, gap-analysis.md, grid.md and the
+dashboard. `significant` is the one rounding helper (a value kept to DIGITS significant
+digits); `number` is the one way a value is written as text."""
 
 from __future__ import annotations
 
@@ -7,8 +9,10 @@ import math
 import numbers
 from typing import Any
 
+DIGITS = 4  # significant digits of every recorded or reported float
 
-def number(value: Any, digits: int = 4, missing: str = "—") -> str:
+
+def number(value: Any, digits: int = DIGITS, missing: str = "—") -> str:
     """Floats to `digits` significant digits, None as `missing`, anything else as str."""
     if value is None:
         return missing
@@ -23,6 +27,13 @@ def finite_or_none(value: Any) -> float | None:
         return None
     number = float(value)
     return number if math.isfinite(number) else None
+
+
+def significant(value: Any, digits: int = DIGITS) -> float | None:
+    """The one rounding rule: a finite number to `digits` significant digits; None, NaN
+    and infinity to None (JSON has no NaN: a null number means it was not finite)."""
+    number = finite_or_none(value)
+    return None if number is None else float(f"{number:.{digits}g}")
 
 
 def json_safe(value: Any, digits: int | None = None) -> Any:
@@ -40,6 +51,4 @@ def json_safe(value: Any, digits: int | None = None) -> Any:
         number = finite_or_none(value)
     except (TypeError, ValueError):
         return str(value)
-    if number is None or digits is None:
-        return number
-    return float(f"{number:.{digits}g}")
+    return number if digits is None else significant(number, digits)

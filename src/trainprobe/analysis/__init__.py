@@ -4,7 +4,7 @@ They read inspector records and never train."""
 from .diagnosis import Check, diagnose
 from .onset import Onset, overfit_onset
 from .records import Columns, RunLog, read_log
-from .run import analyze_run, load_run, read_manifest, require_log
+from .run import analyze_run, load_run, read_manifest, read_summary, require_log
 from .summary import SUMMARY_SCHEMA, summarize
 
 __all__ = [
@@ -19,6 +19,7 @@ __all__ = [
     "overfit_onset",
     "read_log",
     "read_manifest",
+    "read_summary",
     "require_log",
     "summarize",
 ]

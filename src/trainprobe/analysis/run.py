@@ -14,6 +14,8 @@ from ..io import write_json
 from .records import RunLog, read_log
 from .summary import summarize
 
+SUMMARY_NAME = "summary.json"
+
 
 def require_log(run_dir: str | Path) -> Path:
     """The log path of a run directory, or a one-line error naming what is missing."""
@@ -50,13 +52,33 @@ def read_manifest(run_dir: str | Path) -> dict[str, Any]:
 
 
 def load_run(run_dir: str | Path) -> tuple[RunLog, dict[str, Any]]:
+    """The parsed inspector log and the manifest: read once per command, then handed to
+    the analysis and the views alike."""
     return read_log(require_log(run_dir)), read_manifest(run_dir)
 
 
-def analyze_run(run_dir: str | Path) -> dict[str, Any]:
-    """Analyse one run directory; writes summary.json next to the log."""
+def analyze_run(run_dir: str | Path,
+                loaded: tuple[RunLog, dict[str, Any]] | None = None) -> dict[str, Any]:
+    """Analyse one run directory; writes summary.json next to the log. `loaded`: the
+    run's (log, manifest) when the caller has already read them (see load_run)."""
     run_dir = Path(run_dir)
-    run, manifest = load_run(run_dir)
+    run, manifest = loaded if loaded is not None else load_run(run_dir)
     summary = summarize(run, manifest, str(run_dir))
-    write_json(run_dir / "summary.json", summary)
+    write_json(run_dir / SUMMARY_NAME, summary)
     return summary
+
+
+def read_summary(run_dir: str | Path) -> dict[str, Any]:
+    """summary.json of a run directory, as the analysis wrote it; a one-line error when
+    it is missing (the views render it and never recompute it)."""
+    path = Path(run_dir) / SUMMARY_NAME
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise TrainprobeError(f"{run_dir} has no {SUMMARY_NAME}",
+                              f"run `trainprobe dashboard {run_dir}` (it analyses the run "
+                              "first), or trainprobe.analysis.analyze_run(run_dir)") from None
+    except (OSError, ValueError) as error:
+        raise TrainprobeError(f"{path} cannot be read ({error})",
+                              f"rewrite it with `trainprobe dashboard {run_dir}`") from None
+    return data

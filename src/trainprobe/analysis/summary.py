@@ -6,7 +6,10 @@ from typing import Any
 
 import numpy as np
 
-from ..formatting import json_safe
+from ..engine.config import TrainConfig, make_config
+from ..engine.schedule import planned_lr, schedule_info
+from ..errors import ConfigError
+from ..formatting import DIGITS, json_safe
 from .diagnosis import NonFinite, diagnose
 from .layers import layer_health
 from .onset import overfit_onset
@@ -18,7 +21,7 @@ LOWER_IS_BETTER = {"wer", "cer", "mse", "mae", "rmse", "perplexity", "loss", "er
 
 
 def clean(value: Any) -> Any:
-    return json_safe(value, digits=4)
+    return json_safe(value, digits=DIGITS)
 
 
 def best_checkpoint_step(run: RunLog, manifest: dict[str, Any]) -> tuple[int | None, Any]:
@@ -65,20 +68,49 @@ def metric_summary(run: RunLog) -> dict[str, Any] | None:
             "final": float(values[np.isfinite(values)][-1])}
 
 
-def lr_summary(run: RunLog, config: dict[str, Any]) -> dict[str, Any]:
-    schedule = config.get("schedule")
-    max_steps = config.get("max_steps")
-    horizon = config.get("schedule_steps") or max_steps
-    differs = bool(schedule == "cosine" and horizon and max_steps and horizon != max_steps)
+def run_config(manifest: dict[str, Any]) -> TrainConfig | None:
+    """The run's TrainConfig from manifest.json; None when absent or not one (a log
+    written by tp.Inspector in the user's own loop has no manifest)."""
+    config = manifest.get("config")
+    if not isinstance(config, dict):
+        return None
+    try:
+        return make_config({k: v for k, v in config.items() if k in TrainConfig.model_fields},
+                           "manifest.json")
+    except ConfigError:
+        return None
+
+
+def lr_summary(run: RunLog, manifest: dict[str, Any]) -> dict[str, Any]:
+    """The schedule as the run recorded it (manifest.json's `schedule`, written by the
+    engine's schedule_info; recomputed the same way for a manifest without one), and the
+    planned rate up to max(T, steps run) for the dashboard."""
+    config = run_config(manifest)
+    recorded = manifest.get("schedule")
+    info = recorded if isinstance(recorded, dict) else \
+        (schedule_info(config) if config is not None else {})
+    differs = bool(info.get("horizon_differs"))
+    horizon = config.horizon if config is not None else None
+    max_steps = info.get("max_steps")
     note = None
-    if differs:
+    if differs and horizon is not None:
         note = (f"The cosine schedule decays over T={horizon} steps but the run is set to "
                 f"{max_steps} steps, so the learning rate "
                 + ("never reached its floor." if horizon > max_steps else
                    f"sat at its floor after step {horizon}."))
-    return {"schedule": schedule, "horizon": horizon, "max_steps": max_steps,
-            "warmup_steps": config.get("warmup_steps"), "steps_run": run.last_step,
-            "horizon_differs": differs, "note": note}
+    planned = planned_lr(config, max(horizon or 0, run.last_step)) if config is not None \
+        else None
+    return {"schedule": info.get("kind"), "horizon": horizon, "max_steps": max_steps,
+            "warmup_steps": info.get("warmup_steps"), "steps_run": run.last_step,
+            "horizon_differs": differs, "note": note, "planned": planned}
+
+
+def trend_curves(run: RunLog, onset: Any) -> dict[str, Any]:
+    """The smoothed train and validation losses at the evals the onset rule judged (the
+    dashboard draws these; it does not smooth anything itself)."""
+    steps = run.evals.steps[np.isfinite(run.evals.get("val_loss"))]
+    return {"steps": [int(s) for s in steps], "train_trend": list(onset.smoothed_train),
+            "val_trend": list(onset.smoothed_val)}
 
 
 def headline(verdict: str, onset: Any, best: dict[str, Any] | None,
@@ -141,7 +173,7 @@ def summarize(run: RunLog, manifest: dict[str, Any] | None = None,
     layers = layer_health(run.stats)
     findings = [c.code for c in checks if c.applies]
     findings += ["layer_health"] if layers["notes"] else []
-    lr = lr_summary(run, config)
+    lr = lr_summary(run, manifest)
     findings += ["lr_horizon_differs"] if lr["horizon_differs"] else []
     summary = {
         "schema": SUMMARY_SCHEMA, "run_dir": run_dir, "verdict": verdict,
@@ -160,5 +192,6 @@ def summarize(run: RunLog, manifest: dict[str, Any] | None = None,
         "best_checkpoint": best, "metric": metric_summary(run),
         "checks": {c.code: c.to_dict() for c in checks}, "findings": findings,
         "anomalies": onset.anomalies, "lr": lr, "layers": layers,
+        "curves": trend_curves(run, onset),
     }
     return clean(summary)

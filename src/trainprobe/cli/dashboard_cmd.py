@@ -7,9 +7,7 @@ from pathlib import Path
 import click
 from rich.text import Text
 
-from ..analysis import require_log
-from ..views.dashboard import write_comparison
-from ..workflows import report_run
+from ..workflows import compare_runs, report_run
 from .common import console
 
 VERDICT_STYLES = {"diverged": "bold red reverse", "overfitting": "bold red", "underfitting": "bold magenta",
@@ -42,7 +40,5 @@ def dashboard(run_dir: Path) -> None:
               help="Where to write the comparison page.")
 def compare(run_dirs: tuple[Path, ...], out: Path) -> None:
     """Overlay several runs (losses, LR, metric, gradient norm) in one HTML page."""
-    for run_dir in run_dirs:
-        require_log(run_dir)  # name the bad directory before doing any work
-    path = write_comparison(list(run_dirs), out)
+    path = compare_runs(list(run_dirs), out)
     console.print(f"wrote {path} ({len(run_dirs)} runs)")

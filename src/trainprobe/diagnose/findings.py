@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from ..formatting import json_safe
+from ..formatting import DIGITS, json_safe
 
 Severity = Literal["error", "warning", "info"]
 SEVERITIES: tuple[str, ...] = ("error", "warning", "info")
@@ -105,7 +105,7 @@ class Finding:
 
 def clean(value: Any) -> Any:
     """JSON-safe evidence: finite floats to 4 significant digits, NaN/Inf as None."""
-    return json_safe(value, digits=4)
+    return json_safe(value, digits=DIGITS)
 
 
 def severity_if(failed: bool, when_failed: Severity = "error",

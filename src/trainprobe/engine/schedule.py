@@ -21,6 +21,24 @@ def lr_at(step: int, config: TrainConfig) -> float:
     return config.min_lr + coefficient * (config.lr - config.min_lr)
 
 
+def schedule_info(config: TrainConfig) -> dict[str, Any]:
+    """The schedule as the run records it (manifest.json's `schedule`), computed here
+    once: the cosine horizon T may differ from the run's length, and the analysis, the gap
+    report and the dashboard read `horizon_differs` from this record."""
+    cosine = config.schedule == "cosine"
+    return {"kind": config.schedule, "warmup_steps": config.warmup_steps,
+            "horizon": config.horizon if cosine else None, "max_steps": config.max_steps,
+            "horizon_differs": cosine and config.horizon != config.max_steps}
+
+
+def planned_lr(config: TrainConfig, until: int, points: int = 600) -> dict[str, list]:
+    """The configured schedule (before plateau scaling) at up to `points` steps from 1
+    to `until`: what the dashboard draws beside the rate the run actually used."""
+    count = max(2, min(points, until + 1))
+    steps = sorted({round(i * until / (count - 1)) for i in range(count)})
+    return {"steps": [s + 1 for s in steps], "lr": [lr_at(s, config) for s in steps]}
+
+
 class Plateau:
     """ReduceLROnPlateau's rule: after `patience` evals without a relative improvement of
     1e-4, multiply the rate by `factor` (never below min_lr)."""

@@ -21,6 +21,7 @@ as a context manager). `InspectorCallback` attaches it to `engine.Trainer`.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -29,6 +30,7 @@ import torch
 from torch import Tensor, nn
 
 from ..engine.events import RECORD, Callback
+from ..formatting import significant
 from ..io import fsync_file
 from .activations import ActivationStats
 from .logfile import (
@@ -39,7 +41,6 @@ from .logfile import (
     iter_records,
     last_step,
     num,
-    round4,
     truncate_after,
 )
 from .quantities import (
@@ -71,7 +72,12 @@ class Inspector:
       from) keeps records with step <= r and appends; True does the same once the step is
       known (`resume_at(r)`, the first explicit `step=`, or else the log's last step).
     optimizer: optional; read the LR from it when `.step()` gets no `lr`.
+    loss_source: optional `step -> loss`, read when a step recorded without `loss` is
+      written: InspectorCallback points it at the engine's own loss buffer, so a training
+      loss is buffered once (by the Trainer), not twice.
     """
+
+    loss_source: Callable[[int], float | None] | None = None
 
     def __init__(self, model: nn.Module, log_dir: str | Path, *,
                  stats_every: int | Schedule = DEFAULT_STATS_EVERY, grad_every: int = 1,
@@ -239,7 +245,12 @@ class Inspector:
         grad_rows = iter(self._grad_rows(host[len(losses):offset], len(norms)))
         lines: list[tuple[int, str]] = []
         for step, lr, loss, step_norms in self._pending:
-            loss_value = next(loss_values) if isinstance(loss, Tensor) else as_float(loss)
+            if isinstance(loss, Tensor):
+                loss_value = next(loss_values)
+            elif loss is None and self.loss_source is not None:
+                loss_value = as_float(self.loss_source(step))
+            else:
+                loss_value = as_float(loss)
             head = (step, num(loss_value), num(lr))
             if step_norms is None:
                 lines.append((step, self._train_line[0] % head))
@@ -268,10 +279,10 @@ class Inspector:
             taken = {name: host[offset + i] for i, name in enumerate(by_site)}
             offset += len(by_site)
             if taken:
-                record[key] = [round4(float(taken[s])) if s in taken else None for s in sites]
+                record[key] = [significant(taken[s]) if s in taken else None for s in sites]
         for key in ("weight_norm", "update_ratio"):
             if key in values:
-                record[key] = [round4(float(v)) for v in host[offset:offset + len(self.params)]]
+                record[key] = [significant(v) for v in host[offset:offset + len(self.params)]]
                 offset += len(self.params)
         return record, offset
 
@@ -339,6 +350,7 @@ class InspectorCallback(Callback):
         self.inspector = inspector
 
     def before_fit(self, trainer: Trainer) -> None:
+        self.inspector.loss_source = lambda step: engine_loss(trainer, step)
         if self.inspector.awaiting_resume or trainer.step > self.inspector.current_step:
             self.inspector.resume_at(trainer.step)
 
@@ -346,7 +358,8 @@ class InspectorCallback(Callback):
         self.inspector.record_grads(trainer.step + 1)  # before clipping, after AMP unscale
 
     def after_step(self, trainer: Trainer, loss: Tensor) -> None:
-        self.inspector.step(loss=loss, lr=trainer.lr, step=trainer.step)
+        # no loss here: the log reads it from the trainer's buffer when it writes the step
+        self.inspector.step(lr=trainer.lr, step=trainer.step)
 
     def after_eval(self, trainer: Trainer, result: EvalResult) -> None:
         metric = result.metrics.get(result.metric_name)
@@ -355,3 +368,11 @@ class InspectorCallback(Callback):
 
     def after_fit(self, trainer: Trainer) -> None:
         self.inspector.close()
+
+
+def engine_loss(trainer: Trainer, step: int) -> float | None:
+    """The train loss of optimizer step `step` from the Trainer's buffer (trainer.losses[k]
+    is step k + 1), synced to the host first if the engine still holds it on the device."""
+    trainer.flush_losses()
+    index = step - 1
+    return trainer.losses[index] if 0 <= index < len(trainer.losses) else None

@@ -16,6 +16,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
+from ..formatting import DIGITS, significant
 from ..io import write_text
 
 SCHEMA = "trainprobe.inspector/2"
@@ -29,24 +30,21 @@ ARRAYS = {"layer_grad_norm": ("grad_norm", "layers"), "dead": ("dead", "act_laye
           "weight_norm": ("weight_norm", "params"), "update_ratio": ("update_ratio", "params")}
 
 
+_FLOAT_TEXT = f"{{:.{DIGITS}g}}".format  # formatting.number's rule, bound once
+
+
 def num(value: float | None) -> str:
-    """A float as JSON text with 4 significant digits; non-finite and None become null
-    (strict JSON has no NaN; a null loss in the log means the loss was NaN or inf)."""
+    """A float as JSON text, formatting.number's rule (DIGITS significant digits) inlined
+    because it runs for every logged value; non-finite and None become null (strict JSON
+    has no NaN; a null loss in the log means NaN or inf)."""
     if value is None or not math.isfinite(value):
         return "null"
-    return f"{value:.4g}"
-
-
-def round4(value: float | None) -> float | None:
-    """The same rounding as `num`, as a Python value (for dict-built records)."""
-    if value is None or not math.isfinite(value):
-        return None
-    return float(f"{value:.4g}")
+    return _FLOAT_TEXT(value)
 
 
 def dumps(record: dict[str, Any]) -> str:
     """One compact JSON line for a dict record; floats rounded like `num`."""
-    clean = {key: round4(value) if isinstance(value, float) else value
+    clean = {key: significant(value) if isinstance(value, float) else value
              for key, value in record.items()}
     return json.dumps(clean, separators=(",", ":"), allow_nan=False)
 

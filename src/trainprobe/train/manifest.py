@@ -26,6 +26,7 @@ import torch
 
 from .._version import __version__
 from ..engine import TrainConfig
+from ..engine.schedule import schedule_info
 from ..errors import ConfigError
 from ..spec import Spec
 from ..tasks import Task
@@ -66,14 +67,6 @@ def new_manifest(spec: Spec, config: TrainConfig, device: str, train_data: Seque
 def versions() -> dict[str, str]:
     return {"python": platform.python_version(), "torch": torch.__version__,
             "trainprobe": __version__, "platform": sys.platform}
-
-
-def schedule_info(config: TrainConfig) -> dict[str, Any]:
-    """The cosine horizon T may differ from the run's length; the report says so."""
-    return {"kind": config.schedule, "warmup_steps": config.warmup_steps,
-            "horizon": config.horizon if config.schedule == "cosine" else None,
-            "max_steps": config.max_steps,
-            "horizon_differs": config.schedule == "cosine" and config.horizon != config.max_steps}
 
 
 # --- data hash --------------------------------------------------------------------------

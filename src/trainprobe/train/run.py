@@ -5,7 +5,7 @@ A run directory holds:
     manifest.json          provenance (manifest.py)
     inspector.log.jsonl    the inspector's per-step log
     checkpoints/last.pt    latest complete step (--resume), checkpoints/best.pt best eval
-    summary.json           the analysis, written after training (analysis/)
+    summary.json           the analysis of the log (analysis/), after training
     gap-analysis.md, dashboard.html   rendered from the run directory by views/
     tensorboard/           only with `tensorboard: true`
 
@@ -24,10 +24,10 @@ from typing import Any
 import torch
 from torch import nn
 
-from ..analysis import analyze_run
 from ..analysis.run import read_manifest
 from ..engine import Callback, FitResult, StopReason, TrainConfig, Trainer, make_config
 from ..engine.distributed import Distributed, current, process_group
+from ..engine.schedule import schedule_info
 from ..errors import ConfigError, UserCodeError, first_line
 from ..instruments.inspector import Inspector, InspectorCallback
 from ..io import write_json
@@ -67,8 +67,8 @@ class TrainResult:
     losses: list[float] = field(default_factory=list)
     evals: list[dict[str, Any]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
-    summary: dict[str, Any] | None = None  # analysis.analyze_run's summary.json
-    dashboard: Path | None = None  # set by workflows.train once dashboard.html is written
+    summary: dict[str, Any] | None = None  # summary.json, set by workflows.train
+    dashboard: Path | None = None  # dashboard.html, set by workflows.train
     nonfinite_steps: int = 0  # steps whose training loss was NaN or inf
 
     @property
@@ -85,8 +85,9 @@ def run_training(spec: Spec | str | Path, config: ConfigLike = None,
                  callbacks: Sequence[Callback] = (),
                  allow_changed_spec: bool = False) -> TrainResult:
     """Train SPEC into `out_dir` with checkpoints, early stopping, the inspector log and a
-    manifest; then write the analysis (summary.json). Ctrl-C or SIGTERM end the run at the
-    next step boundary with a checkpoint (status "interrupted", resumable).
+    manifest: the run's records. Ctrl-C or SIGTERM end the run at the next step boundary
+    with a checkpoint (status "interrupted", resumable). The analysis and the views read
+    the directory afterwards (workflows.train).
 
     A set-up that fails (bad config, spec or data) leaves nothing behind in a new run's
     folder. `allow_changed_spec` lets --resume continue although the spec file or the data
@@ -178,7 +179,6 @@ def train_in_group(spec: Spec, run_dir: Path, config: TrainConfig,
         nonfinite_steps=guard.count)
     write_json(run_dir / MANIFEST, finished_manifest(manifest, result,
                                                      checkpoints.last_saved_step))
-    result.summary = analyze_run(run_dir)
     return result
 
 
@@ -358,7 +358,7 @@ def start_manifest(run_dir: Path, spec: Spec, config: TrainConfig, trainer: Trai
     manifest = read_manifest(run_dir) if saved is not None else {}
     if manifest.get("schema") == manifests.SCHEMA:
         manifest["config"] = config.model_dump(mode="json")  # a new budget is recorded
-        manifest["schedule"] = manifests.schedule_info(config)
+        manifest["schedule"] = schedule_info(config)
         return manifest
     return manifests.new_manifest(spec, config, str(trainer.device), train_data, val_data)
 

@@ -1,8 +1,9 @@
 """dashboard.html for a run, and a comparison page overlaying several runs.
 
 Both are single self-contained HTML files (plotly.js inlined) that read nothing from the
-network and open from disk. They are views: they read the inspector log, manifest and
-analysis summary, never train.
+network and open from disk. They are views: they read the run directory (the inspector
+log, manifest.json and the analysis' summary.json) and nothing else; they never train and
+never recompute the analysis.
 """
 
 from __future__ import annotations
@@ -12,9 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from ..analysis.records import RunLog
-from ..analysis.run import load_run
-from ..analysis.smoothing import ema
-from ..analysis.summary import summarize
+from ..analysis.run import load_run, read_summary
 from ..formatting import number
 from ..io import write_text
 from .dashboard_data import finite_any, line
@@ -26,13 +25,15 @@ COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e
            "#7f7f7f", "#bcbd22", "#17becf"]
 
 
-def write_dashboard(run_dir: str | Path, summary: dict[str, Any] | None = None) -> Path:
-    """Write `run_dir/dashboard.html` and return its path. `summary` (from analyze_run)
-    is recomputed in memory when not given."""
+def write_dashboard(run_dir: str | Path, summary: dict[str, Any] | None = None,
+                    loaded: tuple[RunLog, dict[str, Any]] | None = None) -> Path:
+    """Write `run_dir/dashboard.html` and return its path. `summary` is the run's
+    summary.json (read from the directory when not given); `loaded` the (log, manifest)
+    the caller already read with load_run, so the log is parsed once."""
     run_dir = Path(run_dir)
-    run, manifest = load_run(run_dir)
-    summary = summary or summarize(run, manifest, str(run_dir))
-    panels = run_panels(run, summary, manifest)
+    run, manifest = loaded if loaded is not None else load_run(run_dir)
+    summary = summary if summary is not None else read_summary(run_dir)
+    panels = run_panels(run, summary)
     footer = (f"trainprobe dashboard · {esc(run_dir)} · data: inspector.log.jsonl"
               + (", manifest.json" if manifest else "") + " · curves longer than ~1400 points "
               "are drawn as per-bucket min/max; markers are exact")
@@ -49,15 +50,14 @@ def run_label(run_dir: Path, taken: set[str]) -> str:
     return label
 
 
-def comparison_panels(runs: list[tuple[str, RunLog]]) -> list[Panel]:
+def comparison_panels(runs: list[tuple[str, RunLog, dict[str, Any]]]) -> list[Panel]:
     loss, lr, metric, grad = [], [], [], []
-    for i, (label, run) in enumerate(runs):
+    for i, (label, run, summary) in enumerate(runs):
         colour = COLOURS[i % len(COLOURS)]
         group = {"legendgroup": label}
-        losses = run.train.get("loss")
-        if finite_any(losses):
-            span = max(5, min(200, len(losses) // 100))
-            loss.append(line(run.train.steps, ema(losses, span), f"{label} train (EMA)",
+        curves = summary.get("curves") or {}
+        if finite_any(curves.get("train_trend") or []):
+            loss.append(line(curves["steps"], curves["train_trend"], f"{label} train (trend)",
                              line={"color": colour, "width": 1.5, "dash": "dot"}, **group))
         if finite_any(run.evals.get("val_loss")):
             loss.append(line(run.evals.steps, run.evals.get("val_loss"), f"{label} val",
@@ -98,15 +98,16 @@ def comparison_table(rows: list[tuple[str, dict[str, Any]]]) -> str:
 
 def write_comparison(run_dirs: Sequence[str | Path], out_path: str | Path) -> Path:
     """One page overlaying the runs' losses, LR, metric and gradient norms, with a table
-    of each run's key numbers."""
+    of each run's key numbers (each run's summary.json: analyse a run first)."""
     runs, rows, taken = [], [], set()
     for run_dir in map(Path, run_dirs):
-        run, manifest = load_run(run_dir)
+        summary = read_summary(run_dir)
+        run, _ = load_run(run_dir)
         label = run_label(run_dir, taken)
-        runs.append((label, run))
-        rows.append((label, summarize(run, manifest, str(run_dir))))
+        runs.append((label, run, summary))
+        rows.append((label, summary))
     header = (f"<h1>Comparison of {len(runs)} runs</h1>"
-              f'<div class="headline">{esc(", ".join(label for label, _ in runs))}</div>'
+              f'<div class="headline">{esc(", ".join(label for label, _, _ in runs))}</div>'
               f"{comparison_table(rows)}")
     text = page("trainprobe: comparison", header, comparison_panels(runs),
                 "trainprobe compare · " + esc(" · ".join(str(Path(d)) for d in run_dirs)))

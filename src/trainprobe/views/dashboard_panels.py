@@ -1,6 +1,8 @@
-"""One function per dashboard panel. Each reads a RunLog (plus the summary and manifest)
-and returns a plotly figure dict, or None when the data it needs was not recorded (the page
-then says so instead of drawing an empty plot)."""
+"""One function per dashboard panel. Each reads a RunLog (the inspector log) and the run's
+summary.json, and returns a plotly figure dict, or None when the data it needs was not
+recorded (the page then says so instead of drawing an empty plot). Panels compute nothing
+the analysis already did: trends, the onset and the planned learning rate come from the
+summary."""
 
 from __future__ import annotations
 
@@ -9,12 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from ..analysis.onset import overfit_onset
 from ..analysis.records import RunLog
-from ..analysis.summary import train_at_evals
-from ..engine.config import TrainConfig, make_config
-from ..engine.schedule import lr_at
-from ..errors import ConfigError
 from .dashboard_data import as_list, as_steps, finite_any, line
 
 VISIBLE_LAYERS = 12  # more per-layer curves start hidden (click the legend to show)
@@ -66,13 +63,14 @@ def loss_panel(run: RunLog, summary: dict[str, Any]) -> Panel:
     shapes, notes = [], []
     if len(run.evals):
         val = run.evals.get("val_loss")
-        onset = overfit_onset(run.evals.steps, train_at_evals(run), val)
-        steps = as_steps(run.evals.steps[np.isfinite(val)])
+        curves = summary.get("curves") or {}
+        steps = as_steps(curves.get("steps") or [])
         traces.append({"type": "scatter", "mode": "lines", "name": "train (trend at evals)",
-                       "x": steps, "y": as_list(onset.smoothed_train),
+                       "x": steps, "y": as_list(curves.get("train_trend") or []),
                        "line": {"color": BLUE, "width": 2.5}})
         traces.append({"type": "scatter", "mode": "lines", "name": "val (trend); shaded: gap",
-                       "x": steps, "y": as_list(onset.smoothed_val), "fill": "tonexty",
+                       "x": steps, "y": as_list(curves.get("val_trend") or []),
+                       "fill": "tonexty",
                        "fillcolor": "rgba(255,127,14,0.15)",
                        "line": {"color": ORANGE, "width": 2.5}})
         traces.append({"type": "scatter", "mode": "markers", "name": "val loss (each eval)",
@@ -110,19 +108,7 @@ def loss_markers(run: RunLog, summary: dict[str, Any]) -> list[dict[str, Any]]:
     return markers
 
 
-def planned_lr(config: dict[str, Any], until: int) -> tuple[list[int], list[float]] | None:
-    """The configured schedule drawn to `until` (the cosine horizon T when it differs
-    from the run length). None when the manifest's config is not a TrainConfig."""
-    known = {k: v for k, v in config.items() if k in TrainConfig.model_fields}
-    try:
-        train_config = make_config(known, "manifest.json")
-    except ConfigError:
-        return None
-    steps = sorted(set(np.linspace(0, until, 600).astype(int).tolist()))
-    return [s + 1 for s in steps], [lr_at(s, train_config) for s in steps]
-
-
-def lr_panel(run: RunLog, summary: dict[str, Any], manifest: dict[str, Any]) -> Panel:
+def lr_panel(run: RunLog, summary: dict[str, Any]) -> Panel:
     lr = run.train.get("lr")
     if not finite_any(lr):
         return Panel("lr", "Learning rate", None, "no learning rate recorded")
@@ -131,10 +117,10 @@ def lr_panel(run: RunLog, summary: dict[str, Any], manifest: dict[str, Any]) -> 
     info = summary.get("lr") or {}
     if info.get("horizon_differs"):
         horizon = int(info["horizon"])
-        planned = planned_lr(manifest.get("config") or {}, max(horizon, run.last_step))
+        planned = info.get("planned")  # the analysis drew it to max(T, steps run)
         if planned:
-            traces.append({"type": "scatter", "mode": "lines", "x": planned[0],
-                           "y": as_list(planned[1]), "name": f"cosine schedule, T={horizon}",
+            traces.append({"type": "scatter", "mode": "lines", "x": planned["steps"],
+                           "y": as_list(planned["lr"]), "name": f"cosine schedule, T={horizon}",
                            "line": {"color": "gray", "dash": "dot"}})
         for step, text in ((horizon, f"T={horizon}"), (run.last_step, "end of run")):
             shape, note = vline(step, "gray", text, dash="dot")
@@ -204,10 +190,10 @@ def metric_panel(run: RunLog, summary: dict[str, Any]) -> Panel:
         f"Validation {name}", name)})
 
 
-def run_panels(run: RunLog, summary: dict[str, Any], manifest: dict[str, Any]) -> list[Panel]:
+def run_panels(run: RunLog, summary: dict[str, Any]) -> list[Panel]:
     return [
         loss_panel(run, summary),
-        lr_panel(run, summary, manifest),
+        lr_panel(run, summary),
         grad_panel(run),
         metric_panel(run, summary),
         stats_panel(run, "dead", "dead", "Dead units per activation layer", "dead units"),

@@ -8,6 +8,7 @@ from typing import Any
 from rich.table import Table
 from rich.text import Text
 
+from ..formatting import number
 from ..sweep import curves
 from ..sweep.lr_sweep import SweepResult
 
@@ -54,13 +55,12 @@ def grid_table(rows: list[dict[str, Any]], limit: int = 20) -> Table:
         loss = "—" if row["final_loss"] is None else f"{row['final_loss']:.4g}"
         metric = "—" if row["metric"] is None else f"{row['metric_name']} {row['metric']:.3g}"
         passed = Text("yes", style="green") if row["passed"] else Text("no", style="bold red")
-        table.add_row(str(row["rank"]), *(format_value(row["params"].get(k)) for k in keys),
+        table.add_row(str(row["rank"]), *(_param_text(row["params"].get(k)) for k in keys),
                       passed, str(row["steps"]), f"{row['seconds']:.2f}", loss, metric,
                       row["stop_reason"] or "")
     return table
 
 
-def format_value(value: Any) -> str:
-    if value is None:
-        return "none"
-    return f"{value:g}" if isinstance(value, float) else str(value)
+def _param_text(value: Any) -> str:
+    """A grid parameter as written in the grid file (6 significant digits)."""
+    return number(value, 6, missing="none")

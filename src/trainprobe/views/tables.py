@@ -61,11 +61,5 @@ def changes_table(plan: TransitionPlan) -> Table:
     table.add_column("full training", justify="right")
     table.add_column("why", overflow="fold")
     for change in plan.changes:
-        table.add_row(change.key, _show(change.probe), _show(change.full), change.why)
+        table.add_row(change.key, number(change.probe, 3), number(change.full, 3), change.why)
     return table
-
-
-def _show(value: Any) -> str:
-    if isinstance(value, float):
-        return f"{value:.3g}"
-    return "—" if value is None else str(value)

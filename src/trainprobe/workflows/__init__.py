@@ -4,7 +4,7 @@ records. `tp.probe()` and `tp.train()` are here; the CLI is a thin front over th
 
 from .probe import probe, write_report
 from .sweeps import LRSweepOutcome, choose_lr, grid_search
-from .training import render_run, report_run, train
+from .training import compare_runs, render_run, report_run, train
 
-__all__ = ["LRSweepOutcome", "choose_lr", "grid_search", "probe", "render_run",
-           "report_run", "train", "write_report"]
+__all__ = ["LRSweepOutcome", "choose_lr", "compare_runs", "grid_search", "probe",
+           "render_run", "report_run", "train", "write_report"]
