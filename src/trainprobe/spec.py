@@ -1,44 +1,104 @@
 """Load and check a user's spec file: the contract documented in the README.
 
 A spec is a plain Python file with TASK, build_model(**hints), build_data(), and optional
-build_loss(), build_augment() and CONFIG. Everything the user wrote is called through
+build_loss(), build_augment(), collate(items), TARGET_KEY and CONFIG (or the same
+in memory: `Spec(task=..., build_model=..., build_data=...)`). Everything the user wrote is called through
 this module, so that a failure in their code becomes a one-line error naming their file.
 """
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import importlib.util
 import inspect
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from torch import nn
 
 from .errors import SpecError, UserCodeError
-from .tasks import Task, make_task
+from .tasks import Batch, Task, make_task
+from .tasks.items import (
+    DEFAULT_TARGET_KEY,
+    PairView,
+    as_user_item,
+    batch_from_collated,
+    is_dict_item,
+    loader_parts,
+)
 
 HINTS = ("hidden_dim", "dropout")
 ITEMS_CHECKED = 64  # items checked for the task's types; enough to catch a bad one early
 
 
-@dataclass
 class Spec:
-    path: Path
-    task: Task
-    model_factory: Callable[..., nn.Module]
-    data_factory: Callable[[], Any]
-    loss_factory: Callable[[], Callable[..., Any]] | None = None
-    augment_factory: Callable[[], Callable[[Any], Any]] | None = None
-    config: dict[str, Any] = field(default_factory=dict)
-    module: Any = None
+    """A spec: the task, the user's factories and CONFIG. Built from a file by
+    load_spec(), or in memory: `tp.Spec(task="classification", build_model=...,
+    build_data=...)`; every entry point (tp.probe, tp.train, diagnose_spec, the sweeps)
+    takes either."""
+
+    def __init__(self, task: str | Task, build_model: Callable[..., nn.Module],
+                 build_data: Callable[[], Any],
+                 build_loss: Callable[[], Callable[..., Any]] | None = None,
+                 build_augment: Callable[[], Callable[[Any], Any]] | None = None,
+                 collate: Callable[[list[Any]], Any] | None = None,
+                 config: dict[str, Any] | None = None, name: str | None = None, *,
+                 target_key: str = DEFAULT_TARGET_KEY, path: str | Path | None = None,
+                 module: Any = None):
+        self.task = task if isinstance(task, Task) else make_task(task)
+        for label, value in (("build_model", build_model), ("build_data", build_data)):
+            if not callable(value):
+                raise SpecError(f"{label} is not a function", f"pass {label}=a function")
+        for label, value in (("build_loss", build_loss), ("build_augment", build_augment),
+                             ("collate", collate)):
+            if value is not None and not callable(value):
+                raise SpecError(f"{label} in the spec is not a function",
+                                f"define def {label}(...): ...")
+        if config is not None and not isinstance(config, dict):
+            raise SpecError(f"CONFIG is a {type(config).__name__}, not a dict",
+                            "write CONFIG = {'lr': 1e-3, ...}")
+        if not isinstance(target_key, str):
+            raise SpecError(f"TARGET_KEY is {target_key!r}, not a string",
+                            'write TARGET_KEY = "label" (the dict key of the target)')
+        if collate is not None and self.task.aligned_frames:
+            raise SpecError(f"collate() is not supported for TASK={self.task.name!r}",
+                            "return (features, labels) items; trainprobe pads them and "
+                            "passes the lengths to the CTC loss itself")
+        self.model_factory = build_model
+        self.data_factory = build_data
+        self.loss_factory = build_loss
+        self.augment_factory = build_augment
+        self.collate_fn = collate
+        self.config = dict(config or {})
+        self.target_key = target_key
+        self.module = module
+        self.in_memory = path is None
+        self.path = Path(path).resolve() if path is not None else source_file(build_model)
+        self._name = name
+        # what build_data() found: a DataLoader's collate_fn, dict items
+        self.loader_collate: Callable[[list[Any]], Any] | None = None
+        self.dict_items = False
 
     @property
     def name(self) -> str:
-        return self.path.stem
+        return self._name or (self.path.stem if not self.in_memory else "spec")
+
+    @property
+    def title(self) -> str:
+        """How messages and reports name the spec: its file name, or its given name."""
+        return self.path.name if not self.in_memory else self.name
+
+    def replaced(self, **factories: Any) -> Spec:
+        """A copy with some factories replaced (confirmation reruns wrap them)."""
+        copied = copy.copy(self)
+        for key, value in factories.items():
+            if key not in ("model_factory", "loss_factory", "data_factory"):
+                raise TypeError(f"cannot replace {key}")
+            setattr(copied, key, value)
+        return copied
 
     def accepted_hints(self) -> set[str]:
         parameters = inspect.signature(self.model_factory).parameters
@@ -57,16 +117,24 @@ class Spec:
         return model
 
     def build_data(self) -> tuple[Sequence[Any], Sequence[Any] | None]:
+        """(train, validation): DataLoaders give their dataset (and collate_fn); dict
+        items are seen as (inputs, target) pairs (items.PairView)."""
         result = self.call("build_data", self.data_factory)
         if not isinstance(result, tuple) or len(result) != 2:
             raise SpecError(
                 f"build_data() returned {type(result).__name__}, not a pair",
                 "return (train_dataset, val_dataset_or_None)",
             )
-        train, val = result
+        (train, collate), (val, _) = loader_parts(result[0]), loader_parts(result[1])
+        self.loader_collate = collate
+        self.dict_items = has_dict_items(train, "train")
+        train = PairView(train, self.target_key) if self.dict_items else train
         check_dataset(train, "train", self.task)
         if val is not None:
+            val = PairView(val, self.target_key) if has_dict_items(val, "validation") else val
             check_dataset(val, "validation", self.task)
+        if self.user_collate() is not None:
+            self.call_collate([train[i] for i in range(min(2, len(train)))])  # fail early
         return train, val
 
     def build_loss(self) -> Callable[..., Any] | None:
@@ -83,6 +151,26 @@ class Spec:
             return None
         return self.call("build_augment", self.augment_factory)
 
+    # --- batching ---------------------------------------------------------------------
+    def user_collate(self) -> Callable[[list[Any]], Batch] | None:
+        """The spec's collate (or the DataLoader's), as items -> Batch; None without one."""
+        if (self.collate_fn or self.loader_collate) is None:
+            return None
+        return self.call_collate
+
+    def call_collate(self, items: list[Any]) -> Batch:
+        collate = self.collate_fn or self.loader_collate
+        assert collate is not None
+        raw = [as_user_item(item, self.target_key) for item in items] if self.dict_items \
+            else list(items)
+        return batch_from_collated(self.call("collate", collate, raw), self.target_key,
+                                   self.task)
+
+    def collate_items(self, items: list[Any]) -> Batch:
+        """One batch from items, as training makes it (the spec's collate or the task's)."""
+        collate = self.user_collate()
+        return collate(items) if collate is not None else self.task.collate(items)
+
     def call(self, stage: str, function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         try:
             return function(*args, **kwargs)
@@ -94,7 +182,34 @@ class Spec:
             raise UserCodeError(f"{stage}()", error, (str(self.path),)) from error
 
     def file_hash(self) -> str:
-        return hashlib.sha256(self.path.read_bytes()).hexdigest()
+        """sha256 of the spec file; of the script defining build_model for an in-memory
+        spec (or of its name when that is not a file, e.g. a notebook cell)."""
+        if self.path.is_file():
+            return hashlib.sha256(self.path.read_bytes()).hexdigest()
+        return hashlib.sha256(self.name.encode()).hexdigest()
+
+
+def as_spec(spec: Spec | str | Path) -> Spec:
+    """The entry points take a path or a Spec."""
+    return spec if isinstance(spec, Spec) else load_spec(spec)
+
+
+def source_file(function: Callable[..., Any]) -> Path:
+    """Where an in-memory spec's build_model is defined: tracebacks point there."""
+    try:
+        return Path(inspect.getsourcefile(function) or "<spec>").resolve()
+    except TypeError:
+        return Path("<spec>")
+
+
+def has_dict_items(dataset: Any, role: str) -> bool:
+    if not hasattr(dataset, "__getitem__") or not hasattr(dataset, "__len__") or \
+            len(dataset) == 0:
+        return False  # check_dataset names the problem
+    try:
+        return is_dict_item(dataset[0])
+    except Exception as error:
+        raise UserCodeError(f"{role}_dataset[0]", error) from error
 
 
 def load_spec(path: str | Path) -> Spec:
@@ -118,13 +233,15 @@ def load_spec(path: str | Path) -> Spec:
         raise SpecError(f"CONFIG in {path.name} is a {type(config).__name__}, not a dict",
                         "write CONFIG = {'lr': 1e-3, ...}")
     return Spec(
-        path=path.resolve(),
         task=make_task(module.TASK),
-        model_factory=module.build_model,
-        data_factory=module.build_data,
-        loss_factory=optional_callable(module, "build_loss"),
-        augment_factory=optional_callable(module, "build_augment"),
+        build_model=module.build_model,
+        build_data=module.build_data,
+        build_loss=optional_callable(module, "build_loss"),
+        build_augment=optional_callable(module, "build_augment"),
+        collate=optional_callable(module, "collate"),
         config=dict(config),
+        target_key=getattr(module, "TARGET_KEY", DEFAULT_TARGET_KEY),
+        path=path.resolve(),
         module=module,
     )
 

@@ -184,8 +184,8 @@ def unfrozen(finding: Finding, ctx: Context, ev: BatchEvidence) -> Experiment | 
 
 
 def scaled_inputs(finding: Finding, ctx: Context, ev: BatchEvidence) -> Experiment | None:
-    values = flat_inputs(ctx.sample())
-    if values is None:
+    values = flat_inputs(ctx.sample())  # floating tensors only: ids stay ids
+    if not values:
         return None
     return Experiment("inputs standardized per feature", ctx.spec,
                       data=fixes.standardized_inputs(ctx.train_data, values))

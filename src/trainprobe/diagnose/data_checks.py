@@ -15,7 +15,9 @@ from torch import Tensor, nn
 
 from ..engine.forward import output_length_rule
 from ..overfit.ladder import rung_subset
-from ..tasks.structure import first_tensor
+from ..tasks.collate import IGNORE_INDEX
+from ..tasks.lm import token_ids
+from ..tasks.structure import all_leaves, first_tensor, map_tensors, tensor_leaves
 from .context import DATA_SAMPLE, Context
 from .evidence import BatchEvidence
 from .findings import (
@@ -61,7 +63,8 @@ def tensor(value: Any) -> Tensor:
 
 def nonfinite(items: list[Any], indices: list[int]) -> list[Finding]:
     for index, (x, y) in zip(indices, items):
-        for role, value in (("input", tensor(x)), ("target", tensor(y))):
+        values = [("input" if path == "inputs" else path, leaf) for path, leaf in tensor_leaves(x)]
+        for role, value in values + [("target", tensor(y))]:
             if value.is_floating_point() and not bool(torch.isfinite(value).all()):
                 bad = int((~torch.isfinite(value)).sum())
                 return [Finding(NONFINITE, "error",
@@ -87,7 +90,7 @@ def label_range(ctx: Context, ev: BatchEvidence, items: list[Any],
     checks = [r for r in [ctx.task.label_range(size)] if r is not None] if size else []
     findings = []
     for what, low, high in checks:
-        values = [(i, tensor(y)) for i, (_, y) in zip(indices, items)]
+        values = [(i, counted(tensor(y))) for i, (_, y) in zip(indices, items)]
         bad = [(i, v) for i, v in values if v.numel() and (int(v.min()) < low or int(v.max()) > high)]
         if bad:
             index, value = bad[0]
@@ -113,7 +116,8 @@ def token_range(ev: BatchEvidence, items: list[Any], indices: list[int]) -> list
     if not embeddings:
         return []
     size = embeddings[0].num_embeddings
-    bad = [i for i, (x, _) in zip(indices, items) if int(tensor(x).max()) >= size]
+    bad = [i for i, (x, _) in zip(indices, items)
+           if token_ids(x).numel() and int(token_ids(x).max()) >= size]
     if not bad:
         return []
     return [Finding(LABEL_OUT_OF_RANGE, "error",
@@ -137,8 +141,7 @@ def determinism(ctx: Context, indices: list[int], items: list[Any]) -> list[Find
         same_y = same(y, y2)
         if same(x, x2) and same_y and not aliased:
             continue
-        change = float((tensor(x).float() - tensor(x2).float()).abs().max()) \
-            if tensor(x).shape == tensor(x2).shape else math.inf
+        change = max_change(x, x2)
         detail = (f"input changed by up to {change:.3g}" + ("" if same_y else ", label changed")
                   + (f"; reading item {other} overwrote the tensor returned for item {index}"
                      if aliased else ""))
@@ -154,9 +157,30 @@ def determinism(ctx: Context, indices: list[int], items: list[Any]) -> list[Find
     return []
 
 
+def counted(labels: Tensor) -> Tensor:
+    """Label values that take part in the loss: IGNORE_INDEX positions are left out."""
+    return labels[labels != IGNORE_INDEX] if not labels.is_floating_point() else labels
+
+
+def max_change(a: Any, b: Any) -> float:
+    """The largest absolute change over the leaves of two reads of one input."""
+    pairs = list(zip(tensor_leaves(a), tensor_leaves(b)))
+    if not pairs or any(x.shape != y.shape for (_, x), (_, y) in pairs):
+        return math.inf
+    return max(float((x.float() - y.float()).abs().max()) if x.numel() else 0.0
+               for (_, x), (_, y) in pairs)
+
+
 def same(a: Any, b: Any) -> bool:
-    """Equal values, NaN equal to NaN (a NaN in the data is not randomness)."""
-    a, b = tensor(a), tensor(b)
+    """Equal values, NaN equal to NaN (a NaN in the data is not randomness); inputs of
+    any structure are compared leaf by leaf."""
+    leaves_a, leaves_b = all_leaves(a), all_leaves(b)
+    if [path for path, _ in leaves_a] != [path for path, _ in leaves_b]:
+        return False
+    return all(same_tensor(tensor(x), tensor(y)) for (_, x), (_, y) in zip(leaves_a, leaves_b))
+
+
+def same_tensor(a: Tensor, b: Tensor) -> bool:
     if a.shape != b.shape or a.dtype != b.dtype:
         return False
     if a.is_floating_point():
@@ -166,41 +190,58 @@ def same(a: Any, b: Any) -> bool:
 
 
 def clone(value: Any) -> Any:
-    return value.clone() if isinstance(value, Tensor) else value
+    return map_tensors(lambda t: t.clone(), value)
 
 
-def flat_inputs(items: list[Any]) -> Tensor | None:
-    """Inputs as (values, features): rows are samples (or frames), columns features."""
-    xs = [tensor(x).float() for x, _ in items]
-    if not xs:
-        return None
-    if all(x.shape == xs[0].shape for x in xs) and xs[0].ndim <= 1:
-        return torch.stack(xs).reshape(len(xs), -1)
-    if all(x.ndim >= 1 and x.shape[-1] == xs[0].shape[-1] for x in xs):
-        return torch.cat([x.reshape(-1, x.shape[-1]) for x in xs])
-    return None
+def flat_inputs(items: list[Any]) -> dict[str, Tensor]:
+    """Each floating input tensor as (values, features): rows are samples (or frames),
+    columns features. Integer tensors are ids, never a scale to judge or standardize."""
+    if not items:
+        return {}
+    columns: dict[str, list[Tensor]] = {}
+    for x, _ in items:
+        for path, leaf in tensor_leaves(x):
+            columns.setdefault(path, []).append(leaf)
+    flat = {}
+    for path, xs in columns.items():
+        if len(xs) != len(items) or not all(x.is_floating_point() for x in xs):
+            continue
+        xs = [x.float() for x in xs]
+        if all(x.shape == xs[0].shape for x in xs) and xs[0].ndim <= 1:
+            flat[path] = torch.stack(xs).reshape(len(xs), -1)
+        elif all(x.ndim >= 1 and x.shape[-1] == xs[0].shape[-1] for x in xs):
+            flat[path] = torch.cat([x.reshape(-1, x.shape[-1]) for x in xs])
+    return flat
 
 
 def input_scale(ctx: Context, items: list[Any]) -> list[Finding]:
-    values = flat_inputs(items)
-    if values is None or not bool(torch.isfinite(values).all()):
-        return []
+    """Judged per floating input tensor; the first badly scaled one is reported."""
+    for path, values in flat_inputs(items).items():
+        if bool(torch.isfinite(values).all()):
+            finding = scale_finding(ctx, path, values)
+            if finding:
+                return finding
+    return []
+
+
+def scale_finding(ctx: Context, path: str, values: Tensor) -> list[Finding]:
+    named = "inputs" if path == "inputs" else path
     rms = float(values.pow(2).mean().sqrt())
     stds = values.std(0, unbiased=False) if values.shape[0] > 1 else values.new_zeros(1)
     nonzero = stds[stds > 1e-8]
     spread = float(nonzero.max() / nonzero.min()) if nonzero.numel() > 1 else 1.0
     problem = None
     if rms > LARGE_SCALE:
-        problem = f"inputs have RMS {rms:.3g} (unit scale is about 1)"
+        problem = f"{named} have RMS {rms:.3g} (unit scale is about 1)"
     elif 0 < rms < SMALL_SCALE:
-        problem = f"inputs have RMS {rms:.3g}: the signal is tiny next to the weights"
+        problem = f"{named} have RMS {rms:.3g}: the signal is tiny next to the weights"
     elif spread > FEATURE_SPREAD:
-        problem = f"feature scales differ by a factor {spread:.3g}"
+        problem = f"feature scales of {named} differ by a factor {spread:.3g}"
     if problem is None:
         return []
     return [Finding(INPUT_SCALE, severity_if(ctx.failed),
                     f"{problem}; large or uneven inputs saturate units and make one learning "
-                    "rate wrong for most weights", where="inputs",
+                    "rate wrong for most weights", where=named,
                     evidence={"input_rms": rms, "feature_std_max": float(stds.max()),
                               "feature_std_min_nonzero": float(nonzero.min()) if nonzero.numel()
                               else 0.0, "feature_spread": spread},
@@ -228,7 +269,7 @@ def target_scale(ctx: Context, items: list[Any]) -> list[Finding]:
 
 
 def identical_inputs(ctx: Context, items: list[Any]) -> list[Finding]:
-    keys = [tensor(x).numpy().tobytes() for x, _ in items]
+    keys = [b"".join(leaf.numpy().tobytes() for _, leaf in tensor_leaves(x)) for x, _ in items]
     labels = [tensor(y).numpy().tobytes() for _, y in items]
     if len(set(keys)) == 1 and len(set(labels)) > 1:
         return [Finding(CONSTANT_INPUT, "error",

@@ -14,6 +14,7 @@ import torch
 from torch import Tensor, nn
 
 from ..spec import Spec
+from ..tasks.structure import map_tensors, output_tensor, tensor_leaves
 
 ModelFix = Callable[[nn.Module], nn.Module]
 
@@ -35,8 +36,8 @@ class OutputFix(nn.Module):
         if callable(getattr(inner, "output_lengths", None)):
             self.output_lengths = inner.output_lengths
 
-    def forward(self, x: Tensor) -> Tensor:
-        return self.fn(self.inner(x))
+    def forward(self, *args: Any, **kwargs: Any) -> Tensor:
+        return self.fn(output_tensor(self.inner(*args, **kwargs)))
 
 
 def with_model_fix(spec: Spec, fix: ModelFix) -> Spec:
@@ -136,11 +137,25 @@ class Mapped(torch.utils.data.Dataset):
         return (self.x_fn(x) if self.x_fn else x, self.y_fn(y) if self.y_fn else y)
 
 
-def standardized_inputs(data: Sequence[Any], values: Tensor) -> Mapped:
-    """Inputs standardized per feature (last dim) with the statistics of `values`."""
-    mean = values.mean(0)
-    std = values.std(0, unbiased=False).clamp_min(1e-8)
-    return Mapped(data, x_fn=lambda x: (x - mean) / std)
+def standardized_inputs(data: Sequence[Any], values: dict[str, Tensor]) -> Mapped:
+    """Each floating input tensor, by its path in the input structure, standardized per
+    feature (last dim) with the statistics of `values[path]`; other leaves (integer ids,
+    masks) pass unchanged."""
+    scales = {path: (v.mean(0), v.std(0, unbiased=False).clamp_min(1e-8))
+              for path, v in values.items()}
+
+    def standardize(x: Any) -> Any:
+        paths = iter([path for path, _ in tensor_leaves(x)])
+
+        def leaf(t: Tensor) -> Tensor:
+            path = next(paths)
+            if path not in scales or not t.is_floating_point():
+                return t
+            mean, std = scales[path]
+            return (t - mean) / std
+        return map_tensors(leaf, x)
+
+    return Mapped(data, x_fn=standardize)
 
 
 def standardized_targets(data: Sequence[Any], mean: float, std: float) -> Mapped:

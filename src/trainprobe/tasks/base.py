@@ -12,7 +12,8 @@ import torch
 from torch import Tensor
 
 from ..errors import SpecError
-from .structure import map_tensors
+from .collate import IGNORE_INDEX, collate_values
+from .structure import check_inputs, map_tensors
 
 LossFn = Callable[..., Tensor]
 
@@ -109,26 +110,31 @@ class Task:
 
     # --- data ---------------------------------------------------------------------------
     def check_item(self, item: Any, index: int) -> None:
+        """Items arrive as pairs (dict items were split by items.PairView). Inputs may be
+        tensors of any dtype in any structure: integer tensors are ids."""
         if not isinstance(item, (tuple, list)) or len(item) != 2:
             raise SpecError(
                 f"dataset item {index} is {type(item).__name__}, not a pair (x, y)",
-                f"make __getitem__ return (input, target) for TASK={self.name!r}",
+                f"make __getitem__ return (input, target), or a dict with \"labels\", for "
+                f"TASK={self.name!r}",
             )
-        if not isinstance(item[0], Tensor):
-            raise SpecError(
-                f"dataset item {index}: input is {type(item[0]).__name__}, not a torch.Tensor",
-                "return torch.tensor(...) inputs from __getitem__",
-            )
-        if not item[0].is_floating_point() and self.name not in ("lm",):
-            raise SpecError(
-                f"dataset item {index}: input has dtype {item[0].dtype}, expected a float tensor",
-                "convert inputs with .float()",
-            )
+        check_inputs(item[0], index)
+
+    @property
+    def target_pad(self) -> int:
+        """What pads targets of different lengths: token-level targets are ignored there."""
+        return IGNORE_INDEX if self.token_level_targets else 0
 
     def collate(self, items: Sequence[tuple[Any, Any]]) -> Batch:
-        inputs = torch.stack([as_tensor(x) for x, _ in items])
-        targets = torch.stack([as_tensor(y) for _, y in items])
-        return Batch(inputs, targets)
+        """Stack like default_collate; right-pad first dimensions that differ."""
+        inputs, inputs_padded = collate_values([x for x, _ in items], 0, "inputs")
+        targets, targets_padded = collate_values([y for _, y in items], self.target_pad,
+                                                 "targets")
+        return self.finish(Batch(inputs, targets, padded=inputs_padded or targets_padded))
+
+    def finish(self, batch: Batch) -> Batch:
+        """The task's dtypes and conventions on a collated batch (ours or the user's)."""
+        return batch
 
     # --- loss and metric ----------------------------------------------------------------
     def default_loss(self, outputs: Tensor, batch: Batch) -> Tensor:

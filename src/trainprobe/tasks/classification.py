@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import numbers
+from dataclasses import replace
 from typing import Any
 
 import torch
@@ -32,9 +33,8 @@ class Classification(Task):
                 "return y as a Python int (or a 0-d int64 tensor) for TASK='classification'",
             )
 
-    def collate(self, items: Any) -> Batch:
-        batch = super().collate(items)
-        return Batch(batch.inputs, batch.targets.long())
+    def finish(self, batch: Batch) -> Batch:
+        return replace(batch, targets=batch.targets.long())
 
     def default_loss(self, outputs: Tensor, batch: Batch) -> Tensor:
         return F.cross_entropy(outputs, batch.targets)
@@ -70,9 +70,8 @@ class Binary(Task):
                 "return y as 0 or 1 for TASK='binary' (use 'classification' for more classes)",
             )
 
-    def collate(self, items: Any) -> Batch:
-        batch = super().collate(items)
-        return Batch(batch.inputs, batch.targets.float().reshape(len(items)))
+    def finish(self, batch: Batch) -> Batch:
+        return replace(batch, targets=batch.targets.float().reshape(len(batch)))
 
     @staticmethod
     def logits(outputs: Tensor, batch: Batch) -> Tensor:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from typing import Any
 
 import torch
@@ -12,6 +13,8 @@ from torch import Tensor
 
 from ..errors import SpecError
 from .base import Batch, Task, TaskStats
+from .collate import IGNORE_INDEX
+from .structure import first_tensor
 
 
 class LanguageModel(Task):
@@ -28,7 +31,7 @@ class LanguageModel(Task):
 
     def check_item(self, item: Any, index: int) -> None:
         super().check_item(item, index)
-        tokens, next_tokens = item
+        tokens, next_tokens = token_ids(item[0]), item[1]
         for label, tensor in (("tokens", tokens), ("next_tokens", next_tokens)):
             if not isinstance(tensor, Tensor) or tensor.ndim != 1 or tensor.is_floating_point():
                 raise SpecError(
@@ -42,20 +45,43 @@ class LanguageModel(Task):
                 "shift one sequence by one token: (seq[:-1], seq[1:])",
             )
 
+    def finish(self, batch: Batch) -> Batch:
+        """Hugging Face items ({"input_ids", "labels"} of one length) hold unshifted labels:
+        position t predicts labels[t+1]. Shift them here; `(tokens, next_tokens)` items
+        are already shifted and stay as they are."""
+        ids = token_ids(batch.inputs)
+        if isinstance(batch.inputs, Mapping) and batch.targets.shape == ids.shape:
+            return replace(batch, targets=batch.targets[:, 1:].contiguous())
+        return batch
+
+    @staticmethod
+    def aligned(outputs: Tensor, batch: Batch) -> Tensor:
+        """Outputs one position longer than shifted labels: the last predicts past the end."""
+        if outputs.ndim == 3 and outputs.shape[1] == batch.targets.shape[1] + 1:
+            return outputs[:, :-1]
+        return outputs
+
+    def loss(self, outputs: Tensor, batch: Batch, user_loss: Any) -> Tensor:
+        return super().loss(self.aligned(outputs, batch), batch, user_loss)
+
     def default_loss(self, outputs: Tensor, batch: Batch) -> Tensor:
-        # (N, T, V) -> (N*T, V) against (N*T,)
-        return F.cross_entropy(outputs.reshape(-1, outputs.shape[-1]), batch.targets.reshape(-1))
+        # (N, T, V) -> (N*T, V) against (N*T,); IGNORE_INDEX positions (padding) skipped
+        return F.cross_entropy(outputs.reshape(-1, outputs.shape[-1]), batch.targets.reshape(-1),
+                               ignore_index=IGNORE_INDEX)
 
     def score(self, outputs: Tensor, batch: Batch) -> dict[str, float]:
-        predicted = outputs.argmax(dim=-1)
-        return {"correct": (predicted == batch.targets).sum().item(),
-                "total": batch.targets.numel()}
+        predicted = self.aligned(outputs, batch).argmax(dim=-1)
+        counted = batch.targets != IGNORE_INDEX
+        return {"correct": ((predicted == batch.targets) & counted).sum().item(),
+                "total": counted.sum().item()}
 
     def reference_counts(self, batches: Iterable[Batch]) -> dict[str, float]:
         # over the whole evaluated set at once: a prefix shared across two batches is
         # still one prefix
-        keys = torch.cat([prefix_keys(b.inputs, b.targets) for b in batches])
-        return {"achievable": best_continuations(keys)}
+        keys = torch.cat([prefix_keys(token_ids(b.inputs)[:, :b.targets.shape[1]], b.targets)
+                          for b in batches])
+        keys = keys[keys[:, -1] != IGNORE_INDEX]  # padding is never predicted
+        return {"achievable": best_continuations(keys) if len(keys) else 0}
 
     def summarize(self, counts: dict[str, float], stats: TaskStats) -> dict[str, float]:
         mean_loss = counts.get("loss_sum", 0.0) / max(counts.get("items", 1), 1)
@@ -74,6 +100,13 @@ class LanguageModel(Task):
 
     def untrained_loss(self, outputs: Tensor, batch: Batch, stats: TaskStats) -> float | None:
         return math.log(outputs.shape[-1])
+
+
+def token_ids(inputs: Any) -> Tensor:
+    """The token tensor of an LM input: itself, its "input_ids", or its first tensor."""
+    if isinstance(inputs, Mapping) and isinstance(inputs.get("input_ids"), Tensor):
+        return inputs["input_ids"]
+    return first_tensor(inputs)
 
 
 def perplexity(loss: float) -> float:

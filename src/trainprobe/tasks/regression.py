@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numbers
 from collections.abc import Iterable
+from dataclasses import replace
 from typing import Any
 
 import torch
@@ -45,9 +46,8 @@ class Regression(Task):
     def loss_bound(self, stats: TaskStats) -> float:
         return self.relative_threshold * stats.target_variance
 
-    def collate(self, items: Any) -> Batch:
-        batch = super().collate(items)
-        return Batch(batch.inputs, batch.targets.float())
+    def finish(self, batch: Batch) -> Batch:
+        return replace(batch, targets=batch.targets.float())
 
     @staticmethod
     def predictions(outputs: Tensor, batch: Batch) -> Tensor:

@@ -65,15 +65,40 @@ def map_tensors(fn: Callable[[Tensor], Any], inputs: Any) -> Any:
 def tensor_leaves(inputs: Any, path: str = "inputs") -> list[tuple[str, Tensor]]:
     """Every tensor leaf with a readable path: `inputs`, `inputs[1]`,
     `inputs["input_ids"]`, `inputs["pixels"][0]`; in structure order."""
-    if isinstance(inputs, Tensor):
-        return [(path, inputs)]
+    return [(where, leaf) for where, leaf in all_leaves(inputs, path) if isinstance(leaf, Tensor)]
+
+
+def all_leaves(inputs: Any, path: str = "inputs") -> list[tuple[str, Any]]:
+    """Every leaf (tensor or not) with its path, in the order map_tensors visits them."""
     if isinstance(inputs, Mapping):
         return [leaf for key, value in inputs.items()
-                for leaf in tensor_leaves(value, f"{path}[{key_text(key)}]")]
-    if isinstance(inputs, (tuple, list)):
+                for leaf in all_leaves(value, f"{path}[{key_text(key)}]")]
+    if isinstance(inputs, (tuple, list)) and not isinstance(inputs, Tensor):
         return [leaf for index, value in enumerate(inputs)
-                for leaf in tensor_leaves(value, f"{path}[{index}]")]
-    return []
+                for leaf in all_leaves(value, f"{path}[{index}]")]
+    return [(path, inputs)]
+
+
+#: tokenizer outputs that run along input_ids and must have its length
+TOKEN_ALIGNED = ("attention_mask", "token_type_ids", "position_ids", "special_tokens_mask")
+
+
+def check_inputs(inputs: Any, index: int) -> None:
+    """One item's inputs: every leaf a tensor; tokenizer fields as long as input_ids."""
+    for path, leaf in all_leaves(inputs):
+        if not isinstance(leaf, Tensor):
+            raise SpecError(f"item {index}: {path} is {type(leaf).__name__}, not a torch.Tensor",
+                            "return torch.tensor(...) inputs from __getitem__")
+    if not isinstance(inputs, Mapping) or not isinstance(inputs.get("input_ids"), Tensor):
+        return
+    ids = inputs["input_ids"]
+    for key in TOKEN_ALIGNED:
+        value = inputs.get(key)
+        if isinstance(value, Tensor) and value.ndim and ids.ndim and \
+                value.shape[0] != ids.shape[0]:
+            raise SpecError(f'item {index}: inputs["{key}"] has length {value.shape[0]} but '
+                            f'inputs["input_ids"] has {ids.shape[0]}',
+                            "return the tokenizer's fields unchanged (same length per item)")
 
 
 def key_text(key: Any) -> str:
