@@ -22,8 +22,8 @@ from trainprobe.tasks import make_task
 
 
 def context(task: str = "classification", untrained: float | None = math.log(10)) -> Context:
-    spec = Spec(path=__import__("pathlib").Path(__file__), task=make_task(task),
-                model_factory=lambda: nn.Linear(2, 2), data_factory=lambda: ([], None))
+    spec = Spec(task=make_task(task), build_model=lambda: nn.Linear(2, 2),
+                build_data=lambda: ([], None), path=__file__)
     ctx = Context(spec, [], 2, make_config({}))
     ctx.untrained_loss = untrained
     return ctx

@@ -29,6 +29,7 @@ from .tasks.items import (
     is_dict_item,
     loader_parts,
 )
+from .tasks.structure import check_inputs
 
 HINTS = ("hidden_dim", "dropout")
 ITEMS_CHECKED = 64  # items checked for the task's types; enough to catch a bad one early
@@ -129,12 +130,15 @@ class Spec:
         self.loader_collate = collate
         self.dict_items = has_dict_items(train, "train")
         train = PairView(train, self.target_key) if self.dict_items else train
-        check_dataset(train, "train", self.task)
+        # items for the spec's own collate may be anything (text): its batches are checked
+        task = None if self.user_collate() is not None else self.task
+        check_dataset(train, "train", task)
         if val is not None:
             val = PairView(val, self.target_key) if has_dict_items(val, "validation") else val
-            check_dataset(val, "validation", self.task)
-        if self.user_collate() is not None:
-            self.call_collate([train[i] for i in range(min(2, len(train)))])  # fail early
+            check_dataset(val, "validation", task)
+        if task is None:
+            batch = self.call_collate([train[i] for i in range(min(2, len(train)))])
+            check_inputs(batch.inputs, 0)  # fail early, in one line
         return train, val
 
     def build_loss(self) -> Callable[..., Any] | None:
@@ -281,7 +285,7 @@ def spec_exited(path: Path, where: str, error: SystemExit) -> SpecError:
                      "a spec must not exit: raise an exception with a message instead")
 
 
-def check_dataset(dataset: Any, role: str, task: Task) -> None:
+def check_dataset(dataset: Any, role: str, task: Task | None) -> None:
     if not hasattr(dataset, "__getitem__") or not hasattr(dataset, "__len__"):
         raise SpecError(
             f"the {role} dataset is a {type(dataset).__name__}, not a map-style dataset",
@@ -299,4 +303,5 @@ def check_dataset(dataset: Any, role: str, task: Task) -> None:
             item = dataset[index]
         except Exception as error:
             raise UserCodeError(f"{role}_dataset[{index}]", error) from error
-        task.check_item(item, index)
+        if task is not None:
+            task.check_item(item, index)

@@ -10,7 +10,7 @@ import torch
 from rich.table import Table
 from rich.text import Text
 
-from ..demos import BROKEN_DEMO, HEALTHY_DEMO, copy_examples, demo_specs, describe
+from ..demos import BROKEN_DEMO, HEALTHY_DEMO, copy_examples, demo_files, describe
 from ..engine import make_config
 from ..overfit.ladder import ProbeRun, RungResult
 from ..train.config_file import read_config_file
@@ -121,7 +121,7 @@ def demo(ctx: click.Context, list_specs: bool, copy_to: Path | None, force: bool
         return
     if copy_to is not None:
         copied = copy_examples(copy_to, force=force)
-        console.print(f"copied {len(copied)} example specs to {copy_to}")
+        console.print(f"copied {len(copied)} example specs and scripts to {copy_to}")
         return
     verdicts = []
     for spec_path in (HEALTHY_DEMO, BROKEN_DEMO):
@@ -139,7 +139,7 @@ def examples_table() -> Table:
     table.add_column("task")
     table.add_column("path", overflow="fold")
     table.add_column("what it shows")
-    for path in demo_specs():
+    for path in demo_files():  # specs, then scripts (task column: "script")
         task, summary = describe(path)
         table.add_row(task, str(path), summary)
     return table

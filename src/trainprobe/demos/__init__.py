@@ -1,5 +1,6 @@
-"""Example specs shipped with trainprobe, one or more per task. `trainprobe demo --list`
-prints their paths; `trainprobe demo --copy DIR` copies them for editing."""
+"""Example specs shipped with trainprobe, one or more per task, and example scripts (no
+TASK: they build a `tp.Spec` in memory). `trainprobe demo --list` prints their paths;
+`trainprobe demo --copy DIR` copies them for editing."""
 
 from __future__ import annotations
 
@@ -11,15 +12,28 @@ HEALTHY_DEMO = DEMO_DIR / "digits_mlp.py"
 BROKEN_DEMO = DEMO_DIR / "digits_softmax_bug.py"
 
 
-def demo_specs() -> list[Path]:
+def demo_files() -> list[Path]:
     return sorted(p for p in DEMO_DIR.glob("*.py") if not p.name.startswith("_"))
+
+
+def demo_specs() -> list[Path]:
+    """The spec files (they set TASK)."""
+    return [p for p in demo_files() if describe(p)[0] != SCRIPT]
+
+
+def demo_scripts() -> list[Path]:
+    """Scripts run with `python`, e.g. an in-memory tp.Spec as in a notebook."""
+    return [p for p in demo_files() if describe(p)[0] == SCRIPT]
+
+
+SCRIPT = "script"
 
 
 def describe(path: Path) -> tuple[str, str]:
     """(TASK, first docstring line) read without importing the spec."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
     doc = (ast.get_docstring(tree) or "").strip().splitlines()
-    task = "?"
+    task = SCRIPT
     for node in tree.body:
         if isinstance(node, ast.Assign) and any(getattr(t, "id", "") == "TASK"
                                                  for t in node.targets):
@@ -35,7 +49,7 @@ def copy_examples(folder: Path, *, force: bool = False) -> list[Path]:
     from ..io import atomic_write
 
     folder.mkdir(parents=True, exist_ok=True)
-    targets = [(source, folder / source.name) for source in demo_specs()]
+    targets = [(source, folder / source.name) for source in demo_files()]
     existing = [target for _, target in targets if target.exists() or target.is_symlink()]
     if existing and not force:
         more = f" (and {len(existing) - 1} more)" if len(existing) > 1 else ""

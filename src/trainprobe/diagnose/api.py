@@ -13,7 +13,7 @@ from ..engine.config import make_config
 from ..engine.events import StopReason
 from ..errors import UserCodeError
 from ..overfit.ladder import ProbeRun, rung_config
-from ..spec import Spec, load_spec
+from ..spec import Spec, as_spec
 from .batch_checks import batch_checks
 from .confirm import confirm
 from .context import Context
@@ -62,7 +62,7 @@ def diagnose_spec(spec: Spec | str | Path, n: int = DEFAULT_N, seed: int = 0) ->
 
 
 def inspect_spec(spec: Spec | str | Path, n: int = DEFAULT_N, seed: int = 0) -> SpecDiagnosis:
-    spec = spec if isinstance(spec, Spec) else load_spec(spec)
+    spec = as_spec(spec)
     train_data, _ = spec.build_data()
     n = max(1, min(n, len(train_data)))
     ctx = Context(spec, train_data, n, rung_config(spec, n, "progressive", seed), seed)

@@ -105,7 +105,7 @@ def collect(ctx: Context, size: int = STATS_BATCH) -> BatchEvidence:
     items = ctx.sample(size)
     user_files = (str(ctx.spec.path),)
     try:
-        evidence.batch = ctx.spec.task.collate(items)
+        evidence.batch = ctx.spec.collate_items(items)
     except Exception as error:
         evidence.error, evidence.stage = UserCodeError("collate", error, user_files), "collate"
         return evidence
@@ -217,7 +217,7 @@ def batchnorm_fails_on_one(ctx: Context) -> UserCodeError | None:
     try:
         model = ctx.spec.build_model(**ctx.hints())
         model.train()
-        call_model(model, ctx.spec.task.collate(item).inputs)
+        call_model(model, ctx.spec.collate_items(item).inputs)
     except UserCodeError as error:
         return error
     except Exception as error:

@@ -7,7 +7,6 @@ from __future__ import annotations
 import copy
 import functools
 from collections.abc import Callable, Sequence
-from dataclasses import replace
 from typing import Any
 
 import torch
@@ -48,14 +47,14 @@ def with_model_fix(spec: Spec, fix: ModelFix) -> Spec:
     def build(**hints: Any) -> nn.Module:
         return fix(original(**hints))
 
-    return replace(spec, model_factory=build)
+    return spec.replaced(model_factory=build)
 
 
 def with_loss_fix(spec: Spec, fix: Callable[[Any], Any]) -> Spec:
     if spec.loss_factory is None:
         return spec
     factory = spec.loss_factory
-    return replace(spec, loss_factory=lambda: fix(factory()))
+    return spec.replaced(loss_factory=lambda: fix(factory()))
 
 
 def remove_output_activation(module_name: str | None, op: str) -> ModelFix | None:

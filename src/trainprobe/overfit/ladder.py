@@ -88,7 +88,7 @@ def rung_config(spec: Spec, n: int, mode: Mode, seed: int,
     then explicit overrides (CLI flags, confirmation experiments)."""
     base = {} if mode == "specific" else preset_for(n)
     values = {**base, "seed": seed, **spec.config, **(overrides or {})}
-    return make_config(values, source=f"CONFIG in {spec.path.name}")
+    return make_config(values, source=f"CONFIG in {spec.title}")
 
 
 def rung_subset(train_data: Sequence[Any], n: int, seed: int) -> Subset:
@@ -125,7 +125,8 @@ def train_rung(spec: Spec, train_data: Sequence[Any], n: int, config: TrainConfi
     trainer = None
     try:
         trainer = Trainer(model, spec.task, subset, config, loss_fn=loss_fn, augment=augment,
-                          callbacks=[RungWatcher(), *callbacks], stats=stats)
+                          callbacks=[RungWatcher(), *callbacks], stats=stats,
+                          collate=spec.user_collate())
         trainer.fit()
         return rung_result(n, trainer, config)
     except UserCodeError as error:

@@ -138,7 +138,7 @@ def check_hints(spec: Spec, grid: dict[str, list[Any]]) -> None:
     """A model hint in the grid that build_model() ignores would make identical points."""
     for hint in ("hidden_dim", "dropout"):
         if hint in grid and len(grid[hint]) > 1 and hint not in spec.accepted_hints():
-            raise ConfigError(f"the grid varies {hint} but build_model() in {spec.path.name} "
+            raise ConfigError(f"the grid varies {hint} but build_model() in {spec.title} "
                               f"does not accept {hint}",
                               f"add a {hint} parameter to build_model, or drop it from the grid")
 

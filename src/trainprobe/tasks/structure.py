@@ -10,6 +10,7 @@ so no check, rerun or instrument assumes one float tensor.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -20,13 +21,33 @@ from ..errors import SpecError
 
 def call_model(model: nn.Module | Callable[..., Any], inputs: Any) -> Any:
     """`model(x)`, `model(*inputs)` or `model(**inputs)`, by the structure of `inputs`."""
-    if isinstance(inputs, Tensor):
-        return model(inputs)
-    if isinstance(inputs, Mapping):
-        return model(**inputs)
-    if isinstance(inputs, (tuple, list)):
-        return model(*inputs)
-    return model(inputs)
+    args, kwargs = ((), dict(inputs)) if isinstance(inputs, Mapping) else \
+        (tuple(inputs), {}) if isinstance(inputs, (tuple, list)) else ((inputs,), {})
+    try:
+        return model(*args, **kwargs)
+    except TypeError as error:
+        check_signature(model, args, kwargs, error)
+        raise
+
+
+def check_signature(model: Any, args: tuple[Any, ...], kwargs: dict[str, Any],
+                    error: TypeError) -> None:
+    """A TypeError because forward() cannot take these inputs becomes one line naming
+    the inputs and the signature; any other TypeError is the user's own and re-raised."""
+    forward = getattr(model, "forward", model)
+    try:
+        signature = inspect.signature(forward)
+    except (TypeError, ValueError):
+        return
+    try:
+        signature.bind(*args, **kwargs)
+    except TypeError:
+        given = (f"keys {', '.join(kwargs)}" if kwargs else f"{len(args)} positional input(s)")
+        raise SpecError(f"{type(model).__name__}.forward{signature} does not accept the "
+                        f"inputs ({given})",
+                        "make the dict keys match forward's parameters (set TARGET_KEY if the "
+                        "target is under another key), or return inputs forward accepts"
+                        ) from error
 
 
 def output_tensor(outputs: Any) -> Tensor:

@@ -17,7 +17,7 @@ import hashlib
 import platform
 import subprocess
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -29,7 +29,7 @@ from ..engine import TrainConfig
 from ..engine.schedule import schedule_info
 from ..errors import ConfigError
 from ..spec import Spec
-from ..tasks import Task
+from ..tasks import Batch, Task
 from ..tasks.structure import tensor_leaves
 
 SCHEMA = "trainprobe.manifest/1"
@@ -53,7 +53,7 @@ def new_manifest(spec: Spec, config: TrainConfig, device: str, train_data: Seque
         "versions": versions(),
         "device": device,
         "spec": {"path": str(spec.path), "sha256": spec.file_hash(), "task": spec.task.name},
-        "data": data_hashes(spec.task, train_data, val_data),
+        "data": data_hashes(spec.task, train_data, val_data, spec.user_collate()),
         "git": git_info(spec.path.parent),
         "schedule": schedule_info(config),
         "start_time": now(),
@@ -77,13 +77,14 @@ def hashed_indices(length: int, limit: int = HASH_ITEMS) -> list[int]:
     return [i * length // limit for i in range(limit)]
 
 
-def dataset_hash(task: Task, dataset: Sequence[Any]) -> tuple[str, int]:
+def dataset_hash(task: Task, dataset: Sequence[Any],
+                 collate: Callable[[list[Any]], Batch] | None = None) -> tuple[str, int]:
     """sha256 over the collated tensors (dtype, shape and bytes) of the hashed items, in
     chunks of HASH_CHUNK, plus the dataset length. Returns (hex digest, items hashed)."""
     digest = hashlib.sha256(f"len={len(dataset)}".encode())
     indices = hashed_indices(len(dataset))
     for start in range(0, len(indices), HASH_CHUNK):
-        batch = task.collate([dataset[i] for i in indices[start:start + HASH_CHUNK]])
+        batch = (collate or task.collate)([dataset[i] for i in indices[start:start + HASH_CHUNK]])
         leaves = [leaf for _, leaf in tensor_leaves(batch.inputs)]
         for tensor in (*leaves, batch.targets, batch.input_lengths, batch.target_lengths):
             if tensor is not None:
@@ -97,10 +98,12 @@ def update_with_tensor(digest: Any, tensor: torch.Tensor) -> None:
     digest.update(tensor.reshape(-1).view(torch.uint8).numpy().tobytes())
 
 
-def data_hashes(task: Task, train_data: Sequence[Any],
-                val_data: Sequence[Any] | None) -> dict[str, Any]:
-    train_hash, train_count = dataset_hash(task, train_data)
-    val_hash, val_count = dataset_hash(task, val_data) if val_data is not None else (None, 0)
+def data_hashes(task: Task, train_data: Sequence[Any], val_data: Sequence[Any] | None,
+                collate: Callable[[list[Any]], Batch] | None = None) -> dict[str, Any]:
+    """`collate`: the spec's own, when it has one (else the task's)."""
+    train_hash, train_count = dataset_hash(task, train_data, collate)
+    val_hash, val_count = dataset_hash(task, val_data, collate) if val_data is not None \
+        else (None, 0)
     return {
         "train_items": len(train_data), "val_items": len(val_data) if val_data else 0,
         "train_sha256": train_hash, "val_sha256": val_hash,

@@ -31,7 +31,7 @@ from ..engine.schedule import schedule_info
 from ..errors import ConfigError, UserCodeError, first_line
 from ..instruments.inspector import Inspector, InspectorCallback
 from ..io import write_json
-from ..spec import Spec, load_spec
+from ..spec import Spec, as_spec
 from . import manifest as manifests
 from .checkpoint import LAST, CheckpointCallback, checkpoint_dir, load_checkpoint
 from .config_file import read_config_file
@@ -95,7 +95,7 @@ def run_training(spec: Spec | str | Path, config: ConfigLike = None,
 
     Under torchrun every process calls this; rank 0 writes the run directory and the
     others train their shares of each batch and write nothing (engine/distributed.py)."""
-    spec = spec if isinstance(spec, Spec) else load_spec(spec)
+    spec = as_spec(spec)
     run_dir = Path(out_dir)
     is_main = current().is_main
     created = not run_dir.exists()
@@ -131,7 +131,7 @@ def train_in_group(spec: Spec, run_dir: Path, config: TrainConfig,
         summary_writer_class()  # a missing extra fails here, before any file is written
 
     trainer = Trainer(model, spec.task, train_data, config, eval_data=val_data,
-                      loss_fn=loss_fn, augment=augment,
+                      loss_fn=loss_fn, augment=augment, collate=spec.user_collate(),
                       distributed=group)  # a bad device fails here, still
     if not group.is_main:
         return follow_main(trainer, run_dir, saved, callbacks, warnings)
@@ -269,7 +269,7 @@ def given_config(spec: Spec, config: ConfigLike,
                  overrides: dict[str, Any]) -> TrainConfig:
     if isinstance(config, TrainConfig):
         return make_config({**config.model_dump(), **overrides}, source="config")
-    spec_source = f"CONFIG in {spec.path.name}"
+    spec_source = f"CONFIG in {spec.title}"
     make_config(spec.config, source=spec_source)  # a bad key is named where it is written
     if isinstance(config, (str, Path)):
         values, source = read_config_file(config), Path(config).name
@@ -300,7 +300,7 @@ def hint_warnings(spec: Spec, config: TrainConfig) -> list[str]:
     warnings = []
     if config.dropout > 0 and "dropout" not in accepted:
         warnings.append(f"dropout: {config.dropout} has no effect: build_model() in "
-                        f"{spec.path.name} takes no `dropout` argument")
+                        f"{spec.title} takes no `dropout` argument")
     if config.hidden_dim is not None and "hidden_dim" not in accepted:
         warnings.append(f"hidden_dim: {config.hidden_dim} has no effect: build_model() takes "
                         "no `hidden_dim` argument")
@@ -311,7 +311,7 @@ def resolve_augment(spec: Spec, config: TrainConfig) -> Any:
     if not config.augment:
         return None
     if spec.augment_factory is None:
-        raise ConfigError(f"augment: true, but {spec.path.name} defines no build_augment()",
+        raise ConfigError(f"augment: true, but {spec.title} defines no build_augment()",
                           "add build_augment() returning a function x -> augmented x, or "
                           "set augment: false")
     return spec.build_augment()

@@ -10,7 +10,7 @@ from ..overfit.ladder import ProbeRun
 
 def report_markdown(run: ProbeRun, report: dict[str, Any]) -> str:
     lines = [
-        f"# trainprobe report: {run.spec.path.name}",
+        f"# trainprobe report: {run.spec.title}",
         "",
         f"- task: `{report['task']}`",
         f"- verdict: **{report['verdict']}**",

@@ -17,7 +17,7 @@ from ..engine import Callback
 from ..io import write_json, write_text
 from ..overfit.ladder import Mode, ProbeRun, RungResult, run_ladder
 from ..overfit.report import report_dict
-from ..spec import Spec, load_spec
+from ..spec import Spec, as_spec
 from ..views.probe_report import report_markdown
 
 __all__ = ["probe", "write_report"]
@@ -34,7 +34,7 @@ def probe(spec: Spec | str | Path, sizes: Sequence[int | str] | None = None, *,
     `report` follows the schema trainprobe.report/1; it is also written to
     out_dir/report.json and report.md, and to json_path, when those are given.
     """
-    spec = spec if isinstance(spec, Spec) else load_spec(spec)
+    spec = as_spec(spec)
     run = run_ladder(spec, sizes, mode=mode, n_samples=n_samples, keep_going=keep_going,
                      seed=seed, overrides=overrides, on_rung=on_rung, callbacks=callbacks)
     diagnoses = diagnose_probe(run) if diagnose else []

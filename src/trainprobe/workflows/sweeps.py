@@ -11,7 +11,7 @@ from typing import Any, Literal
 from ..engine import Callback, reraise_interrupt
 from ..io import write_json, write_text
 from ..overfit.ladder import rung_config, train_rung
-from ..spec import Spec, load_spec
+from ..spec import Spec, as_spec
 from ..sweep.grid import GridResult, run_grid
 from ..sweep.grid_file import read_grid
 from ..sweep.lr_sweep import DEFAULT_LRS, DEFAULT_STEPS, SweepResult, SweepRun, run_lr_sweep
@@ -56,7 +56,7 @@ def choose_lr(spec: str | Path | Spec, *, rung: int | None = None, method: Metho
     `storage`: an Optuna storage URL through which processes share the sweep's runs."""
     if method in ("range", "both"):
         check_ramp(min_lr, max_lr, range_steps)  # before minutes of ladder and sweep
-    spec = spec if isinstance(spec, Spec) else load_spec(spec)
+    spec = as_spec(spec)
     train_data, _ = spec.build_data()
     where = choose_rung(spec, train_data, rung, seed, overrides)
     seed_list = list(range(seed, seed + seeds))
@@ -71,7 +71,7 @@ def choose_lr(spec: str | Path | Spec, *, rung: int | None = None, method: Metho
     chosen, chosen_by = (sweep.chosen, "sweep") if sweep else (ranges["suggestion"], "range")
     checked = check_rate(spec, train_data, where.n, chosen, seed, overrides) \
         if verify and chosen else None
-    report = sweep_report(spec_name=spec.path.name, task=spec.task.name, rung=where.n,
+    report = sweep_report(spec_name=spec.title, task=spec.task.name, rung=where.n,
                           rung_source=where.why, method=method, sweep=sweep, ranges=ranges,
                           chosen=chosen, chosen_by=chosen_by if chosen else None,
                           verify=checked)
@@ -96,14 +96,14 @@ def grid_search(spec: str | Path | Spec, grid_path: str | Path, *, rung: int | N
          overrides: dict[str, Any] | None = None,
          callbacks: Sequence[Callback] = ()) -> tuple[GridResult, str, list[Path]]:
     """Run or resume a configuration grid; returns (result, rung source, files written)."""
-    spec = spec if isinstance(spec, Spec) else load_spec(spec)
+    spec = as_spec(spec)
     space = read_grid(grid_path)  # bad grid files fail before any training
     train_data, _ = spec.build_data()
     where = choose_rung(spec, train_data, rung, seed, overrides)
     result = run_grid(spec, train_data, where.n, space, storage=storage, study_name=study_name,
                       jobs=jobs, trials=trials, seed=seed, overrides=overrides,
                       callbacks=callbacks)
-    files = write_grid_files(Path(out_dir), result, spec.path.name) if out_dir else []
+    files = write_grid_files(Path(out_dir), result, spec.title) if out_dir else []
     return result, where.why, files
 
 
