@@ -301,6 +301,8 @@ def check_dataset(dataset: Any, role: str, task: Task | None) -> None:
     for index in range(0, len(dataset), step)[:ITEMS_CHECKED]:
         try:
             item = dataset[index]
+        except SpecError:  # a dict item without its target (PairView)
+            raise
         except Exception as error:
             raise UserCodeError(f"{role}_dataset[{index}]", error) from error
         if task is not None:

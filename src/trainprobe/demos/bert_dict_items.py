@@ -20,9 +20,9 @@ def build_data():
     return items[:200], items[200:]
 
 
-def build_model(hidden_dim: int = 32, dropout: float = 0.0):
+def build_model(hidden_dim: int = 32, dropout: float = 0.0, classes: int = len(TOPICS)):
     config = BertConfig(vocab_size=len(vocabulary()) + 2, hidden_size=hidden_dim,
                         num_hidden_layers=1, num_attention_heads=2, intermediate_size=2 * hidden_dim,
-                        max_position_embeddings=LENGTH, num_labels=len(TOPICS),
+                        max_position_embeddings=LENGTH, num_labels=classes,
                         hidden_dropout_prob=dropout, attention_probs_dropout_prob=dropout)
     return BertForSequenceClassification(config)  # built from a config: no weights downloaded

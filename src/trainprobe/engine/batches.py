@@ -115,5 +115,7 @@ def select(batch: Batch, indices: torch.Tensor) -> Batch:
 def read_item(dataset: Sequence[Any], index: int) -> Any:
     try:
         return dataset[index]
+    except SpecError:  # a dict item without its target (PairView)
+        raise
     except Exception as error:
         raise UserCodeError(f"dataset[{index}]", error) from error
