@@ -1,14 +1,17 @@
 """Inspector overhead: step time of a hand-written training loop with the inspector fully on
-(per-layer gradient norms every step, activation/weight statistics on the default schedule,
-the log written to disk) against the same loop without it, measured side by side in one
-run: blocks of steps on ONE model alternate between the two loops (order flipped every
-repetition) and the medians are compared. Also the size of the log for 8000 steps of 6-layer models.
+(through the public API `tp.Inspector` with its defaults: per-layer gradient norms every
+step, activation/weight statistics every 50 steps, the log written to disk) against the
+same loop without it, measured side by side in one run: blocks of steps on ONE model
+alternate between the two loops (order flipped every repetition). Three models: a 6-layer
+512-wide MLP (batch 128), a CNN and a small transformer; on CPU, and on the GPU too when
+CUDA is available. Also the size of the log for 8000 steps of 6-layer models.
 
-    python benchmarks/overhead.py            # ~1-2 minutes on 2 CPU cores
+    python benchmarks/overhead.py            # a few minutes on 2 CPU cores
     python benchmarks/overhead.py --quick    # fewer repetitions, shorter log runs
     python benchmarks/overhead.py --threads 1  # on a busy machine
 
-Target: ratio <= 1.05 (issue 4 / issue 5).
+Target (issue 11): median ratio <= 1.05 on the MLP; log of a 6-block transformer over
+8000 steps under 5 MB.
 """
 
 from __future__ import annotations
@@ -20,11 +23,12 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import torch
 from torch import Tensor, nn
 
-from trainprobe.instruments.inspector import Inspector
+import trainprobe as tp
 
 Batch = tuple[Tensor, Tensor]
 
@@ -100,7 +104,7 @@ def loss_of(model: nn.Module, batch: Batch) -> Tensor:
 
 # --- the two loops ------------------------------------------------------------------------
 def run_block(model: nn.Module, opt: torch.optim.Optimizer, batch: Callable[[], Batch],
-              steps: int, inspector: Inspector | None) -> tuple[float, float, float]:
+              steps: int, inspector: tp.Inspector | None) -> tuple[float, float, float]:
     """(wall, cpu, cpu inside Inspector.step) seconds per step over `steps` steps of the
     loop a user would write.
     CPU time of the process is the fairer clock on a busy shared machine (time spent
@@ -122,36 +126,47 @@ def run_block(model: nn.Module, opt: torch.optim.Optimizer, batch: Callable[[], 
             inside / steps)
 
 
+def quartiles(values: list[float]) -> tuple[float, float, float]:
+    """(p25, median, p75)."""
+    q = statistics.quantiles(values, n=4, method="inclusive")
+    return q[0], q[1], q[2]
+
+
 def measure(name: str, make_model: Callable[[], nn.Module], batch: Callable[[], Batch],
-            reps: int, block: int, log_dir: Path) -> dict[str, float | str]:
+            reps: int, block: int, log_dir: Path, device: str = "cpu") -> dict[str, Any]:
     """One model and optimizer; blocks alternate between the plain loop and the same loop
     with the inspector. Using the same instance matters: two copies of a model differ by
     a few percent in speed from memory placement alone, more than the effect measured."""
     torch.manual_seed(0)
-    model = make_model()
+    model = make_model().to(device)
+    x, y = batch()
+    x, y = x.to(device), y.to(device)
+    on_device: Callable[[], Batch] = lambda: (x, y)  # noqa: E731
     opt = torch.optim.AdamW(model.parameters(), lr=1e-3)
     # defaults: grads every step, stats every 50 inspected steps (one per block: a block
     # ends on a multiple of 50, so no hook is armed going into a plain block)
-    inspector = Inspector(model, log_dir / name)
-    for _ in range(4):  # warm-up: allocator, kernels, optimizer state
-        run_block(model, opt, batch, block, None)
-        run_block(model, opt, batch, block, inspector)
+    inspector = tp.Inspector(model, log_dir / f"{name}-{device}")
+    for _ in range(3):  # warm-up: allocator, kernels, optimizer state
+        run_block(model, opt, on_device, block, None)
+        run_block(model, opt, on_device, block, inspector)
     plain: list[tuple[float, float, float]] = []
     inspected: list[tuple[float, float, float]] = []
     for rep in range(reps):
         order = [(None, plain), (inspector, inspected)]
         for insp, times in (order if rep % 2 == 0 else order[::-1]):
-            times.append(run_block(model, opt, batch, block, insp))
+            times.append(run_block(model, opt, on_device, block, insp))
     inspector.close()
-    row: dict[str, float | str] = {"model": name,
-                                   "params": sum(p.numel() for p in model.parameters())}
+    row: dict[str, Any] = {"model": name, "device": device,
+                           "params": sum(p.numel() for p in model.parameters())}
     for clock, k in (("wall", 0), ("cpu", 1)):
         a = [t[k] for t in plain]
         b = [t[k] for t in inspected]
         row[f"{clock}_base_ms"] = 1e3 * statistics.median(a)
-        row[f"{clock}_insp_ms"] = 1e3 * statistics.median(b)
         row[f"{clock}_ratio"] = statistics.median(b) / statistics.median(a)
-        row[f"{clock}_paired"] = statistics.median(y / x for x, y in zip(a, b))
+        # per-block ratios of neighbouring blocks: their spread is the measurement's noise
+        row[f"{clock}_paired"] = quartiles([q / p for p, q in zip(a, b)])
+        row[f"{clock}_range"] = (min(q / p for p, q in zip(a, b)),
+                                 max(q / p for p, q in zip(a, b)))
     # the inspector's own share, free of the noise of comparing two loops (it leaves out
     # the forward hooks, which run only on the scheduled steps)
     row["inside_pct"] = 100 * statistics.median(t[2] / t[1] for t in inspected)
@@ -160,23 +175,61 @@ def measure(name: str, make_model: Callable[[], nn.Module], batch: Callable[[], 
 
 # --- log size -----------------------------------------------------------------------------
 def log_size(name: str, model: nn.Module, batch: Callable[[], Batch], steps: int,
-             log_dir: Path, grad_every: int = 1) -> dict[str, float | str]:
+             log_dir: Path, grad_every: int = 1) -> dict[str, Any]:
     """A real run of `steps` steps with an eval every 50 steps; returns the log's size."""
     opt = torch.optim.AdamW(model.parameters(), lr=1e-3)
     start = time.perf_counter()
-    with Inspector(model, log_dir / name, grad_every=grad_every) as inspector:
+    with tp.Inspector(model, log_dir / name, grad_every=grad_every) as inspector:
         for step in range(1, steps + 1):
             loss = loss_of(model, batch())
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
             inspector.step(loss=loss, lr=opt.param_groups[0]["lr"])
-            loss = loss.detach()
             if step % 50 == 0:
                 inspector.eval(val_loss=loss.item(), val_metric=0.5, metric_name="accuracy")
         path, layers = inspector.path, len(inspector.layers)
     return {"model": name, "steps": steps, "layers": layers, "grad_every": grad_every,
             "mb": path.stat().st_size / 1e6, "seconds": time.perf_counter() - start}
+
+
+MODELS = [
+    ("mlp 784-512x5-10 (6 layers), batch 128", lambda: mlp(depth=6),
+     classification_batch((128, 784))),
+    ("cnn 2 conv + 2 fc, 28x28, batch 64", cnn, classification_batch((64, 1, 28, 28))),
+    ("transformer 2 blocks d128 T64, batch 16", TinyGPT, lm_batch()),
+]
+
+
+def print_times(rows: list[dict[str, Any]], reps: int, block: int) -> None:
+    print(f"\nstep time, {reps} interleaved blocks of {block} steps each; ratio = median "
+          "inspected / median plain; paired = per-block ratios p25 / median / p75 and "
+          "[min, max]; cpu = process CPU time")
+    print(f"{'model':<42}{'dev':>5}{'params':>11}{'plain ms':>10}{'ratio':>8}"
+          f"{'paired p25/med/p75':>21}{'[min, max]':>15}{'cpu ratio':>11}"
+          f"{'cpu paired':>21}{'in step()':>11}")
+    for r in rows:
+        p25, med, p75 = r["wall_paired"]
+        c25, cmed, c75 = r["cpu_paired"]
+        low, high = r["wall_range"]
+        print(f"{r['model']:<42}{r['device']:>5}{r['params']:>11,}{r['wall_base_ms']:>10.2f}"
+              f"{r['wall_ratio']:>8.3f}{p25:>9.3f}{med:>6.3f}{p75:>6.3f}"
+              f"{'[' + f'{low:.2f}, {high:.2f}' + ']':>15}{r['cpu_ratio']:>11.3f}"
+              f"{c25:>9.3f}{cmed:>6.3f}{c75:>6.3f}{r['inside_pct']:>10.2f}%")
+    print("in step() = CPU time spent inside Inspector.step as a share of the inspected "
+          "step (excludes the forward hooks of scheduled steps)")
+
+
+def print_sizes(sizes: list[dict[str, Any]], log_steps: int) -> None:
+    print(f"\nlog size, {log_steps} real steps, eval every 50, stats every 50")
+    print("(layers = modules owning parameters, one array entry each per train line; "
+          "width is tiny since the size does not depend on it)")
+    print(f"{'model':<24}{'layers':>8}{'grad_every':>12}{'MB':>8}{'MB/8000 steps':>15}"
+          f"{'seconds':>9}")
+    for s in sizes:
+        per8000 = s["mb"] * 8000 / s["steps"]
+        print(f"{s['model']:<24}{s['layers']:>8}{s['grad_every']:>12}{s['mb']:>8.2f}"
+              f"{per8000:>15.2f}{s['seconds']:>9.1f}")
 
 
 def main() -> None:
@@ -191,31 +244,15 @@ def main() -> None:
         torch.set_num_threads(args.threads)
     reps, block = (7, 50) if args.quick else (15, 50)
     log_steps = 2000 if args.quick else 8000
+    devices = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
     print(f"machine: {platform.processor() or platform.machine()}, "
           f"{torch.get_num_threads()} torch threads, torch {torch.__version__}, "
-          f"python {platform.python_version()}, device cpu")
+          f"python {platform.python_version()}, devices {', '.join(devices)}")
     with tempfile.TemporaryDirectory() as tmp:
         tmp_dir = Path(tmp)
-        rows = [
-            measure("mlp 784-512x3-10, batch 128", mlp, classification_batch((128, 784)),
-                    reps, block, tmp_dir),
-            measure("cnn 2 conv + 2 fc, 28x28, batch 64", cnn,
-                    classification_batch((64, 1, 28, 28)), reps, block, tmp_dir),
-            measure("transformer 2 blocks d128 T64, batch 16", TinyGPT, lm_batch(),
-                    reps, block, tmp_dir),
-        ]
-        print(f"\nstep time, {reps} interleaved blocks of {block} steps each (medians; "
-              "paired = median of per-block ratios; cpu = process CPU time)")
-        print(f"{'model':<42}{'params':>9}{'plain ms':>10}{'inspected ms':>14}"
-              f"{'ratio':>8}{'paired':>8}{'cpu ms':>9}{'cpu ratio':>11}{'paired':>8}"
-              f"{'in step()':>11}")
-        for r in rows:
-            print(f"{r['model']:<42}{r['params']:>9,}{r['wall_base_ms']:>10.2f}"
-                  f"{r['wall_insp_ms']:>14.2f}{r['wall_ratio']:>8.3f}{r['wall_paired']:>8.3f}"
-                  f"{r['cpu_base_ms']:>9.2f}{r['cpu_ratio']:>11.3f}{r['cpu_paired']:>8.3f}"
-                  f"{r['inside_pct']:>10.2f}%")
-        print("in step() = CPU time spent inside Inspector.step as a share of the inspected "
-              "step (excludes the forward hooks of scheduled steps)")
+        rows = [measure(name, make, batch, reps, block, tmp_dir, device)
+                for device in devices for name, make, batch in MODELS]
+        print_times(rows, reps, block)
         if args.no_log_size:
             return
         sizes = [
@@ -223,18 +260,8 @@ def main() -> None:
                      classification_batch((32, 32)), log_steps, tmp_dir),
             log_size("transformer-6-blocks", tiny_gpt6(), lm_batch(batch=4, context=16, vocab=32),
                      log_steps, tmp_dir),
-            log_size("transformer-6-blocks", tiny_gpt6(), lm_batch(batch=4, context=16, vocab=32),
-                     log_steps, tmp_dir / "every2", grad_every=2),
         ]
-        print(f"\nlog size, {log_steps} real steps, eval every 50, stats every 50")
-        print("(layers = modules owning parameters, each logged as grad_norm/<layer>; "
-              "width is tiny since the size does not depend on it)")
-        print(f"{'model':<24}{'layers':>8}{'grad_every':>12}{'MB':>8}{'MB/8000 steps':>15}"
-              f"{'seconds':>9}")
-        for s in sizes:
-            per8000 = s["mb"] * 8000 / s["steps"]
-            print(f"{s['model']:<24}{s['layers']:>8}{s['grad_every']:>12}{s['mb']:>8.2f}"
-                  f"{per8000:>15.2f}{s['seconds']:>9.1f}")
+        print_sizes(sizes, log_steps)
 
 
 if __name__ == "__main__":

