@@ -13,6 +13,7 @@ from trainprobe.analysis import analyze_run
 from trainprobe.analysis.synthetic import write_synthetic_run
 from trainprobe.cli import main
 from trainprobe.errors import TrainprobeError
+from trainprobe.instruments.logfile import SCHEMA_V1
 from trainprobe.views.dashboard import write_dashboard
 from trainprobe.views.dashboard_data import minmax_downsample
 from trainprobe.workflows import compare_runs
@@ -77,7 +78,7 @@ def test_dashboard_renders_every_panel_offline(browser, runs, tmp_path):
     # the loss panel carries the exact markers and the onset line
     names = page.evaluate("document.getElementById('plot-loss').data.map(t => t.name)")
     assert any(n.startswith("best checkpoint (step ") for n in names)
-    assert any(n.startswith("t_val_min (step ") for n in names)
+    assert any(n.startswith("lowest val loss, trend (step ") for n in names)
     shapes = page.evaluate("document.getElementById('plot-loss').layout.shapes.length")
     assert shapes == 1
     # long curves were downsampled for display
@@ -172,4 +173,55 @@ def test_names_with_html_comment_and_script_tags_do_not_blank_the_plots(browser,
     names = page.evaluate("document.getElementById('plot-grad').data.map(t => t.name)")
     assert any(HOSTILE in name for name in names)  # the name itself is shown, unharmed
     assert errors == [] and outside == []
+    page.close()
+
+
+def test_header_tiles_speak_words_with_the_symbol_as_tooltip(browser, runs):
+    page, errors, _ = open_page(browser, write_dashboard(runs[0]))
+    tile = page.locator(".num", has_text="lowest validation loss at step")
+    assert tile.count() == 1
+    step = int(tile.locator("span").inner_text().rsplit(" ", 1)[1])
+    names = page.evaluate("document.getElementById('plot-loss').data.map(t => t.name)")
+    assert f"lowest val loss, trend (step {step})" in names  # the same step as the marker
+    assert "t_val_min" in tile.get_attribute("title")
+    assert "t_val_min" not in page.inner_text(".numbers")  # the symbol only as a tooltip
+    assert page.locator(".num", has_text="highest validation accuracy at step").count() == 1
+    assert errors == []
+    page.close()
+
+
+def test_many_layers_get_a_picker_instead_of_silently_hidden_curves(browser, tmp_path):
+    run_dir = write_synthetic_run(tmp_path / "deep", "healthy", steps=400, layers=27)
+    page, errors, _ = open_page(browser, write_dashboard(run_dir))
+    grad = page.locator('section[data-panel="grad"]')
+    assert "showing 12 of 27 layers" in grad.locator(".note").inner_text()
+    boxes = grad.locator(".picker input[type=checkbox]")
+    assert boxes.count() == 27
+    visible = "document.getElementById('plot-grad').data.map(t => t.visible !== 'legendonly')"
+    shown = page.evaluate(visible)
+    assert sum(shown) == 13 and shown[1] and shown[-1]  # global + 12 from first to last
+    hidden = next(i for i in range(27) if not shown[i + 1])
+    boxes.nth(hidden).check()
+    assert page.evaluate(visible)[hidden + 1]
+    grad.locator("button[data-pick=all]").click()
+    assert all(page.evaluate(visible))
+    grad.locator("button[data-pick=none]").click()
+    assert page.evaluate(visible) == [True] + [False] * 27
+    assert errors == []
+    page.close()
+
+
+@pytest.mark.parametrize("schema", [SCHEMA_V1, "trainprobe.inspector/2"])
+def test_few_statistics_points_are_points_with_a_note(browser, tmp_path, schema):
+    run_dir = write_synthetic_run(tmp_path / "short", "healthy", steps=150, stats_every=50,
+                                  schema=schema)
+    page, errors, _ = open_page(browser, write_dashboard(run_dir))
+    dead = page.locator('section[data-panel="dead"]')
+    assert "only 3 measurements (statistics every 50 steps)" in dead.locator(".note").inner_text()
+    modes = page.evaluate("document.getElementById('plot-dead').data.map(t => t.mode)")
+    assert modes and set(modes) == {"markers"}  # no line joins three points into a V
+    assert page.locator('section[data-panel="grad"] .note').count() == 0
+    long_modes = page.evaluate("document.getElementById('plot-grad').data.map(t => t.mode)")
+    assert set(long_modes) == {"lines"}
+    assert errors == []
     page.close()

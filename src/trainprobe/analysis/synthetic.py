@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from ..instruments.logfile import LOG_NAME, SCHEMA, dumps, write_lines
+from ..instruments.logfile import LOG_NAME, SCHEMA, SCHEMA_V1, compact_record, dumps, write_lines
 from ..io import write_json
 
 KINDS = ("healthy", "overfitting", "noisy_dip", "never_improving", "val_better")
@@ -41,14 +41,15 @@ def loss_curves(kind: str, steps: np.ndarray, rng: np.random.Generator,
 
 def synthetic_records(kind: str = "overfitting", *, steps: int = 8000, eval_every: int = 50,
                       stats_every: int = 50, layers: int = 6, seed: int = 0,
-                      best: bool = True) -> list[dict[str, Any]]:
+                      best: bool = True, schema: str = SCHEMA) -> list[dict[str, Any]]:
     """A full log: meta, a train record per step, eval records, stats records, and a
-    "best" event at each new best validation loss."""
+    "best" event at each new best validation loss. `schema` is the inspector log's current
+    schema (per-layer arrays) or SCHEMA_V1 (flat `grad_norm/<layer>` keys)."""
     rng = np.random.default_rng(seed)
     names = [f"layers.{i}" for i in range(layers)]
     acts = [f"act.{i}" for i in range(layers - 1)]
     params = [f"{n}.{p}" for n in names for p in ("weight", "bias")]
-    records: list[dict[str, Any]] = [{"kind": "meta", "schema": SCHEMA, "layers": names,
+    records: list[dict[str, Any]] = [{"kind": "meta", "schema": schema, "layers": names,
                                       "act_layers": acts, "params": params,
                                       "stats_every": stats_every, "grad_every": 1}]
     all_steps = np.arange(1, steps + 1)
@@ -83,7 +84,9 @@ def synthetic_records(kind: str = "overfitting", *, steps: int = 8000, eval_ever
                 best_val = evals[step]
                 records.append({"kind": "event", "step": step, "event": "best",
                                 "val_loss": evals[step]})
-    return records
+    if schema == SCHEMA_V1:
+        return records
+    return records[:1] + [compact_record(r, records[0]) for r in records[1:]]
 
 
 def write_synthetic_run(run_dir: str | Path, kind: str = "overfitting", *,

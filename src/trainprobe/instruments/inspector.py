@@ -270,7 +270,8 @@ class Inspector:
 
     def _stats_record(self, step: int, sites: list[str], values: dict[str, Any],
                       host: np.ndarray, offset: int) -> tuple[dict[str, Any], int]:
-        """A stats record from its slice of the host values (laid out by stats_vector)."""
+        """A stats record from its slice of the host values (laid out by stats_vector);
+        `dumps` rounds the arrays and writes NaN as null."""
         record: dict[str, Any] = {"kind": "stats", "step": step}
         if sites != self.act_header:  # functional sites found at run time
             record["act_layers"] = sites

@@ -44,7 +44,9 @@ def num(value: float | None) -> str:
 
 def dumps(record: dict[str, Any]) -> str:
     """One compact JSON line for a dict record; floats rounded like `num`."""
-    clean = {key: significant(value) if isinstance(value, float) else value
+    clean = {key: significant(value) if isinstance(value, float) else
+             [significant(v) if isinstance(v, float) else v for v in value]
+             if isinstance(value, list) else value
              for key, value in record.items()}
     return json.dumps(clean, separators=(",", ":"), allow_nan=False)
 
@@ -130,6 +132,18 @@ def flat_record(record: dict[str, Any], meta: dict[str, Any]) -> dict[str, Any]:
         elif not isinstance(value, list):
             flat[key] = value
     return flat
+
+
+def compact_record(record: dict[str, Any], meta: dict[str, Any]) -> dict[str, Any]:
+    """The inverse of `flat_record`: flat `prefix/<name>` keys into /2 arrays over the
+    meta record's headers (names missing from the record become null)."""
+    out = {k: v for k, v in record.items()
+           if not any(k.startswith(prefix + "/") for prefix, _ in ARRAYS.values())}
+    for key, (prefix, header) in ARRAYS.items():
+        names = meta.get(header) or []
+        if any(f"{prefix}/{name}" in record for name in names):
+            out[key] = [record.get(f"{prefix}/{name}") for name in names]
+    return out
 
 
 def iter_flat_records(path: str | Path) -> Iterator[dict[str, Any]]:

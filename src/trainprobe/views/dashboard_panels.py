@@ -14,7 +14,10 @@ import numpy as np
 from ..analysis.records import RunLog
 from .dashboard_data import as_list, as_steps, finite_any, line
 
-VISIBLE_LAYERS = 12  # more per-layer curves start hidden (click the legend to show)
+VISIBLE_LAYERS = 12  # more per-layer curves: 12 spread over the depth, a picker for the rest
+#: fewer scheduled measurements than this are drawn as points with a note, not as lines
+#: (three points joined by lines draw a V that reads as a trend)
+MIN_LINE_POINTS = 5
 ORANGE, BLUE, RED, GREEN = "#ff7f0e", "#1f77b4", "#d62728", "#2ca02c"
 
 
@@ -24,6 +27,8 @@ class Panel:
     title: str
     figure: dict[str, Any] | None
     missing: str = ""  # why there is no figure
+    note: str = ""  # shown above the figure (e.g. "only 3 measurements")
+    picker: list[tuple[int, str, bool]] | None = None  # (trace index, layer, shown)
 
 
 def layout(title: str, y_title: str, *, log_y: bool = False, **extra: Any) -> dict[str, Any]:
@@ -102,7 +107,7 @@ def loss_markers(run: RunLog, summary: dict[str, Any]) -> list[dict[str, Any]]:
                                    "line": {"color": "black", "width": 1}}})
     if summary.get("t_val_min") is not None:
         markers.append({"type": "scatter", "mode": "markers", "name":
-                        f"t_val_min (step {summary['t_val_min']})",
+                        f"lowest val loss, trend (step {summary['t_val_min']})",
                         "x": [summary["t_val_min"]], "y": [summary["val_min"]],
                         "marker": {"symbol": "diamond", "size": 11, "color": RED}})
     return markers
@@ -132,20 +137,42 @@ def lr_panel(run: RunLog, summary: dict[str, Any]) -> Panel:
         shapes=shapes, annotations=notes)})
 
 
-def per_layer(columns: dict[str, np.ndarray], steps: np.ndarray,
+def shown_layers(count: int, limit: int = VISIBLE_LAYERS) -> set[int]:
+    """Which of `count` per-layer curves start visible: all up to `limit`, else `limit`
+    spread evenly from the first layer to the last, so the flow through depth shows."""
+    if count <= limit:
+        return set(range(count))
+    return {round(i * (count - 1) / (limit - 1)) for i in range(limit)}
+
+
+def per_layer(columns: dict[str, np.ndarray], steps: np.ndarray, *, points_only: bool = False,
               markers: bool = False) -> list[dict[str, Any]]:
+    named = [(name, column) for name, column in columns.items() if finite_any(column)]
+    shown = shown_layers(len(named))
     traces = []
-    for i, (name, column) in enumerate(columns.items()):
-        if not finite_any(column):
-            continue
+    for i, (name, column) in enumerate(named):
         style: dict[str, Any] = {"line": {"width": 1.2}}
-        if markers:
-            style["mode"] = "lines+markers"
-            style["marker"] = {"size": 4}
-        if i >= VISIBLE_LAYERS:
+        if markers or points_only:
+            style["mode"] = "markers" if points_only else "lines+markers"
+            style["marker"] = {"size": 7 if points_only else 4}
+        if i not in shown:
             style["visible"] = "legendonly"
         traces.append(line(steps, column, name, **style))
     return traces
+
+
+def picker_for(traces: list[dict[str, Any]], first: int) -> tuple[list[tuple[int, str, bool]]
+                                                                 | None, str]:
+    """A layer picker and its note when some per-layer curves start hidden."""
+    layers = traces[first:]
+    hidden = sum(t.get("visible") == "legendonly" for t in layers)
+    if not hidden:
+        return None, ""
+    picker = [(first + i, t["name"], t.get("visible") != "legendonly")
+              for i, t in enumerate(layers)]
+    note = (f"showing {len(layers) - hidden} of {len(layers)} layers, spread from the first "
+            "to the last; pick the layers to draw below the plot")
+    return picker, note
 
 
 def grad_panel(run: RunLog) -> Panel:
@@ -154,23 +181,38 @@ def grad_panel(run: RunLog) -> Panel:
     if finite_any(total):
         traces.append(line(run.train.steps, total, "global", line={"color": "black",
                                                                    "width": 2}))
+    first = len(traces)
     traces += per_layer(run.train.prefixed("grad_norm"), run.train.steps)
     if not traces:
         return Panel("grad", "Gradient norms", None, "no gradient norms recorded")
+    picker, note = picker_for(traces, first)
     return Panel("grad", "Gradient norms", {"data": traces, "layout": layout(
-        "Gradient norm per layer", "||grad||", log_y=True)})
+        "Gradient norm per layer", "||grad||", log_y=True)}, note=note, picker=picker)
 
 
 def stats_panel(run: RunLog, prefix: str, key: str, title: str, y_title: str,
                 log_y: bool = False) -> Panel:
-    traces = per_layer(run.stats.prefixed(prefix), run.stats.steps, markers=True)
+    columns = run.stats.prefixed(prefix)
+    points = max((int(np.isfinite(c).sum()) for c in columns.values()), default=0)
+    few = 0 < points < MIN_LINE_POINTS
+    traces = per_layer(columns, run.stats.steps, markers=True, points_only=few)
     if not traces:
-        return Panel(key, title, None, f"no {prefix} statistics recorded (no activation "
-                     "modules, or no scheduled step yet)")
+        what = ("no bounded activation (sigmoid, tanh, recurrent layer)"
+                if prefix == "saturated" else "no activation modules")
+        return Panel(key, title, None, f"no {prefix} statistics recorded ({what}, or no "
+                     "scheduled step yet)")
     extra = {"yaxis": {"title": {"text": y_title}, "range": [0, 1], "tickformat": ".0%"}} \
-        if prefix == "dead" else {}
+        if prefix in ("dead", "saturated") else {}
+    picker, note = picker_for(traces, 0)
+    if few:
+        every = run.meta.get("stats_every")
+        how = f" (statistics every {every} steps)" if isinstance(every, int) else ""
+        note = (f"only {points} measurement{'s' if points > 1 else ''}{how}: drawn as "
+                "points, not joined into a trend; lower stats_every for a curve"
+                + (f"; {note}" if note else ""))
     return Panel(key, title, {"data": traces, "layout": layout(title, y_title, log_y=log_y,
-                                                              **extra)})
+                                                              **extra)},
+                 note=note, picker=picker)
 
 
 def metric_panel(run: RunLog, summary: dict[str, Any]) -> Panel:
@@ -197,6 +239,8 @@ def run_panels(run: RunLog, summary: dict[str, Any]) -> list[Panel]:
         grad_panel(run),
         metric_panel(run, summary),
         stats_panel(run, "dead", "dead", "Dead units per activation layer", "dead units"),
+        stats_panel(run, "saturated", "saturated", "Saturated values per bounded activation",
+                    "saturated"),
         stats_panel(run, "act_mean", "act", "Mean |activation| per layer", "mean |a|"),
         stats_panel(run, "update_ratio", "update", "Update-to-weight ratio per parameter",
                     "||dW|| / ||W||", log_y=True),
