@@ -192,6 +192,7 @@ def test_header_tiles_speak_words_with_the_symbol_as_tooltip(browser, runs):
 
 def test_many_layers_get_a_picker_instead_of_silently_hidden_curves(browser, tmp_path):
     run_dir = write_synthetic_run(tmp_path / "deep", "healthy", steps=400, layers=27)
+    analyze_run(run_dir)
     page, errors, _ = open_page(browser, write_dashboard(run_dir))
     grad = page.locator('section[data-panel="grad"]')
     assert "showing 12 of 27 layers" in grad.locator(".note").inner_text()
@@ -215,6 +216,7 @@ def test_many_layers_get_a_picker_instead_of_silently_hidden_curves(browser, tmp
 def test_few_statistics_points_are_points_with_a_note(browser, tmp_path, schema):
     run_dir = write_synthetic_run(tmp_path / "short", "healthy", steps=150, stats_every=50,
                                   schema=schema)
+    analyze_run(run_dir)
     page, errors, _ = open_page(browser, write_dashboard(run_dir))
     dead = page.locator('section[data-panel="dead"]')
     assert "only 3 measurements (statistics every 50 steps)" in dead.locator(".note").inner_text()
