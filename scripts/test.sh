@@ -12,7 +12,9 @@ if [ ! -x /usr/bin/chromium ]; then
 fi
 
 # torch pinned here (a local CPU build on these machines); the package itself asks torch>=2.1.
-python -m pip install -q torch==2.13.0 -e ".[test]"
+# The integration extras are tested too; transformers is pinned to the version the HF
+# callback's event order was read from, and torch stays pinned so no CUDA build is pulled.
+python -m pip install -q torch==2.13.0 transformers==5.23.0 -e ".[test,lightning,hf]"
 python -m ruff check src tests benchmarks
 lint-imports  # the layer contract in pyproject.toml
 python -m pytest "$@"

@@ -53,3 +53,29 @@ HEALTHY_MODEL = """
 def build_model(hidden_dim: int = 16):
     return nn.Sequential(nn.Linear(8, hidden_dim), nn.ReLU(), nn.Linear(hidden_dim, 3))
 """
+
+
+@pytest.fixture
+def dashboard_browser():
+    """open(path) -> {"errors": [...], "plots": n}: a page opened from disk in headless
+    Chromium (Debian's /usr/bin/chromium), its console errors and its plotly plots."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium",
+                                             args=["--no-sandbox", "--disable-gpu"])
+
+        def open_page(path: Path) -> dict:
+            page = browser.new_page()
+            errors: list[str] = []
+            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            page.goto(Path(path).resolve().as_uri())
+            page.wait_for_load_state("load")
+            plots = page.eval_on_selector_all(
+                ".js-plotly-plot", "els => els.filter(e => e.data && e.data.length).length")
+            page.close()
+            return {"errors": errors, "plots": plots}
+
+        yield open_page
+        browser.close()
