@@ -49,6 +49,8 @@ def diagnose(spec: Path, n: int, seed: int, json_path: Path | None, html_path: P
     else:
         console.print("[green]no findings[/]: the model, loss and data pass every "
                       "before-training and one-batch check")
+    for note in result.notes:
+        console.print(f"note: {note}", style="dim")
     if result.gradient_flow:
         console.print(gradflow_bars(result.gradient_flow))
     title = f"{spec.name}: gradient flow, one batch of {result.n}"

@@ -43,6 +43,8 @@ def run_and_show(spec_path: Path, *, sizes: Any = None, out: Path | None = None,
         console.print(ladder_table(report, [r.stop_reason for r in run.rungs]))
     if report["diagnoses"]:
         console.print(diagnoses_table(report["diagnoses"]))
+    for note in run.notes:
+        console.print(f"note: {note}", style="dim")
     console.print(verdict_line(report, spec_path.name))
     if run.interrupted:
         console_err.print("interrupted: the report holds the rungs finished so far")

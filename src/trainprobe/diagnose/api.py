@@ -14,14 +14,17 @@ from ..engine.events import StopReason
 from ..errors import UserCodeError
 from ..overfit.ladder import ProbeRun, rung_config
 from ..spec import Spec, as_spec
+from .baseline import baseline_check
 from .batch_checks import batch_checks
 from .confirm import confirm
 from .context import Context
 from .data_checks import data_checks
 from .dynamics import dynamics_checks
 from .evidence import BatchEvidence, collect
-from .findings import Finding
+from .findings import NO_KNOWN_CAUSE, Finding
+from .leaks import leak_checks
 from .rank import rank
+from .silent import silent_checks
 from .static_checks import model_checks
 from .user_errors import error_finding
 
@@ -35,6 +38,7 @@ class SpecDiagnosis:
     findings: list[dict[str, Any]]
     gradient_flow: list[dict[str, Any]] = field(default_factory=list)
     n: int = 0
+    notes: list[str] = field(default_factory=list)  # checks that could not run, and why
 
 
 def diagnose_probe(run: ProbeRun) -> list[dict[str, Any]]:
@@ -45,14 +49,18 @@ def diagnose_probe(run: ProbeRun) -> list[dict[str, Any]]:
     rung = next((r for r in run.rungs if not r.passed and r.stop_reason != StopReason.INTERRUPTED),
                 run.rungs[-1])
     ctx = Context(run.spec, run.train_data, rung.n, make_config(rung.config), run.seed,
-                  rung=rung, rungs=run.rungs)
+                  rung=rung, rungs=run.rungs, val_data=run.val_data)
     findings, evidence = before_training(ctx)
     findings += guarded("dynamics", lambda: dynamics_checks(ctx, run.rungs))
     findings += [error_finding(r.error, str(run.spec.path), r.n) for r in run.rungs if r.error]
     ranked = rank(findings)
     if not run.interrupted:  # the user asked to stop: no reruns
         guarded("confirmation", lambda: confirm(ranked, ctx, evidence))
-    return [f.to_dict() for f in rank(ranked)]
+    run.notes[:] = ctx.notes
+    ranked = rank(ranked)
+    if ctx.failed and not ranked:
+        ranked = [no_known_cause(ctx)]
+    return [f.to_dict() for f in ranked]
 
 
 def diagnose_spec(spec: Spec | str | Path, n: int = DEFAULT_N, seed: int = 0) -> list[dict[str, Any]]:
@@ -63,11 +71,13 @@ def diagnose_spec(spec: Spec | str | Path, n: int = DEFAULT_N, seed: int = 0) ->
 
 def inspect_spec(spec: Spec | str | Path, n: int = DEFAULT_N, seed: int = 0) -> SpecDiagnosis:
     spec = as_spec(spec)
-    train_data, _ = spec.build_data()
+    train_data, val_data = spec.build_data()
     n = max(1, min(n, len(train_data)))
-    ctx = Context(spec, train_data, n, rung_config(spec, n, "progressive", seed), seed)
+    ctx = Context(spec, train_data, n, rung_config(spec, n, "progressive", seed), seed,
+                  val_data=val_data)
     findings, evidence = before_training(ctx)
-    return SpecDiagnosis([f.to_dict() for f in rank(findings)], gradient_flow(evidence), n)
+    return SpecDiagnosis([f.to_dict() for f in rank(findings)], gradient_flow(evidence), n,
+                         ctx.notes)
 
 
 def before_training(ctx: Context) -> tuple[list[Finding], BatchEvidence]:
@@ -87,7 +97,37 @@ def before_training(ctx: Context) -> tuple[list[Finding], BatchEvidence]:
     except UserCodeError as error:
         findings.append(error_finding(error, where))
     findings += guarded("one-batch", lambda: batch_checks(ctx, evidence))
+    findings += silent_bug_checks(ctx, evidence)
     return findings, evidence
+
+
+def silent_bug_checks(ctx: Context, evidence: BatchEvidence) -> list[Finding]:
+    """Bugs the ladder cannot see (issue 9): leaks in the data, the one-batch differential
+    experiments, and the shuffled-label baseline. They run on passing ladders too."""
+    findings = guarded("data leak", lambda: leak_checks(ctx))
+    findings += guarded("silent-bug", lambda: silent_checks(ctx, evidence))
+    if evidence.error is None:
+        findings += guarded("shuffled-label", lambda: baseline_check(ctx))
+    return findings
+
+
+def no_known_cause(ctx: Context) -> Finding:
+    """A failed rung always gets a finding: what was measured, and what to try next."""
+    rung = ctx.rung
+    assert rung is not None
+    loss = "n/a" if rung.final_loss is None else f"{rung.final_loss:.3g}"
+    return Finding(
+        NO_KNOWN_CAUSE, "info",
+        f"rung n={rung.n} failed ({rung.stop_reason}) after {rung.steps} steps with loss {loss} "
+        f"and {rung.metric_name} {rung.metric_value:.3g}, and no rule recognises the cause: "
+        "the model, loss, data, one-batch gradients, eval mode, batch independence and the "
+        "loss curve all looked healthy", where=f"rung n={rung.n}",
+        evidence={"rung": rung.n, "steps": rung.steps, "final_loss": rung.final_loss,
+                  "metric": rung.metric_name, "metric_value": rung.metric_value,
+                  "stop_reason": rung.stop_reason, "lr": rung.config.get("lr")},
+        fix=f"run `trainprobe lr-sweep` at this rung, raise --max-steps, try --keep-going to "
+            f"see whether larger rungs fail too, and `trainprobe diagnose --n {rung.n}` for "
+            "the gradient-flow chart", weight=0.1)
 
 
 def guarded(name: str, check: Callable[[], Any]) -> Any:

@@ -36,6 +36,9 @@ class Context:
     rungs: list[RungResult] = field(default_factory=list)
     loss_fn: Callable[..., Any] | None = None
     untrained_loss: float | None = None  # from the one-batch pass, for the dynamics rules
+    val_data: Sequence[Any] | None = None  # the spec's validation set, when it has one
+    #: what the checks could not measure and why (printed, never a finding)
+    notes: list[str] = field(default_factory=list)
 
     @property
     def failed(self) -> bool:

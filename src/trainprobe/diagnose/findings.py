@@ -42,6 +42,16 @@ CONFLICTING_LABELS = "CONFLICTING_LABELS"
 DEVICE_MISMATCH = "DEVICE_MISMATCH"
 DTYPE_MISMATCH = "DTYPE_MISMATCH"
 USER_CODE_ERROR = "USER_CODE_ERROR"
+# silent bugs: the ladder passes, differential experiments catch them (issue 9)
+CAUSAL_LEAK = "CAUSAL_LEAK"
+BATCH_MIXING = "BATCH_MIXING"
+TRAIN_EVAL_MISMATCH = "TRAIN_EVAL_MISMATCH"
+TRAIN_VAL_OVERLAP = "TRAIN_VAL_OVERLAP"
+LABELS_NOT_LEARNABLE = "LABELS_NOT_LEARNABLE"
+TARGET_LEAK = "TARGET_LEAK"
+LOSS_REDUCTION_SUM = "LOSS_REDUCTION_SUM"
+INPUT_IGNORED = "INPUT_IGNORED"
+NO_KNOWN_CAUSE = "NO_KNOWN_CAUSE"
 
 #: code -> one line: what it means. The README table expands each into symptom/diagnosis/fix.
 CODES: dict[str, str] = {
@@ -72,6 +82,16 @@ CODES: dict[str, str] = {
     DEVICE_MISMATCH: "tensors on different devices (e.g. a tensor created on CPU in forward)",
     DTYPE_MISMATCH: "a tensor of the wrong dtype reaches a layer or the loss",
     USER_CODE_ERROR: "the user's model, data or loss raised an exception",
+    # silent bugs (issue 9): experiments.py measures, silent.py and leaks.py judge
+    CAUSAL_LEAK: "an LM's output at position t depends on tokens after t",
+    BATCH_MIXING: "an item's output depends on the other items of its batch",
+    TRAIN_EVAL_MISMATCH: "eval mode is random, non-finite or far worse than train mode",
+    TRAIN_VAL_OVERLAP: "validation items that are also training items",
+    LABELS_NOT_LEARNABLE: "true labels generalize no better than shuffled labels",
+    TARGET_LEAK: "an input feature (or the input itself) is the target in disguise",
+    LOSS_REDUCTION_SUM: "the loss grows with the batch size (a sum, not a mean)",
+    INPUT_IGNORED: "the outputs do not change when the inputs do",
+    NO_KNOWN_CAUSE: "a rung failed and no rule is sure why: what was measured, what to try",
 }
 
 

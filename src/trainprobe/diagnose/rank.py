@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from .findings import (
     BAD_INIT,
+    BATCH_MIXING,
     BATCHNORM_SMALL_BATCH,
     CAPACITY,
     CONFLICTING_LABELS,
@@ -21,8 +22,11 @@ from .findings import (
     DATA_NOT_DETERMINISTIC,
     DEAD_UNITS,
     EXPLODING_GRADIENT,
+    INPUT_IGNORED,
     INPUT_SCALE,
     LABEL_OUT_OF_RANGE,
+    LABELS_NOT_LEARNABLE,
+    LOSS_REDUCTION_SUM,
     LOSS_TASK_MISMATCH,
     LR_TOO_HIGH,
     LR_TOO_LOW,
@@ -34,6 +38,7 @@ from .findings import (
     SEVERITIES,
     TARGET_SCALE,
     TARGET_SHAPE_MISMATCH,
+    TRAIN_EVAL_MISMATCH,
     UNIFORM_OUTPUT,
     USER_CODE_ERROR,
     VANISHING_GRADIENT,
@@ -68,7 +73,18 @@ EXPLAINS: dict[str, set[str]] = {
     LR_TOO_HIGH: {NONFINITE, DEAD_UNITS, CAPACITY, LOSS_TASK_MISMATCH},
     UNIFORM_OUTPUT: {CAPACITY},
     LR_TOO_LOW: {UNIFORM_OUTPUT, CAPACITY},
+    # silent bugs (issue 9)
+    BATCH_MIXING: DYNAMIC,
+    TRAIN_EVAL_MISMATCH: DYNAMIC,
+    LABELS_NOT_LEARNABLE: DYNAMIC,
+    INPUT_IGNORED: {UNIFORM_OUTPUT, NO_GRADIENT} | DYNAMIC,
+    LOSS_REDUCTION_SUM: {LR_TOO_HIGH, EXPLODING_GRADIENT, NONFINITE, BAD_INIT},
 }
+# a network that passes no signal (dead or saturated units, zero init, vanishing
+# gradients) or inputs that are all alike make the outputs input-independent
+for _cause in (DEAD_UNITS, BAD_INIT, SATURATED_ACTIVATIONS, VANISHING_GRADIENT, CONSTANT_INPUT,
+               DATA_NOT_DETERMINISTIC):
+    EXPLAINS[_cause] = EXPLAINS[_cause] | {INPUT_IGNORED}
 
 
 def rank(findings: list[Finding]) -> list[Finding]:

@@ -48,6 +48,8 @@ class ProbeRun:
     train_data: Sequence[Any]
     rungs: list[RungResult]
     seed: int
+    val_data: Sequence[Any] | None = None  # for the diagnosis' validation experiments
+    notes: list[str] = field(default_factory=list)  # what the diagnosis could not measure
 
     @property
     def breaking_point(self) -> int | None:
@@ -176,11 +178,12 @@ def run_ladder(spec: Spec, sizes: Sequence[int | str] | None = None, *,
                overrides: dict[str, Any] | None = None,
                on_rung: Callable[[int, RungResult | None], None] | None = None,
                callbacks: Sequence[Callback] = (),
-               train_data: Sequence[Any] | None = None) -> ProbeRun:
+               train_data: Sequence[Any] | None = None,
+               val_data: Sequence[Any] | None = None) -> ProbeRun:
     """Run the rungs in order; stop at the first failure unless keep_going. Pass
     `train_data` when the caller has already built it (build_data runs user code)."""
     if train_data is None:
-        train_data, _ = spec.build_data()
+        train_data, val_data = spec.build_data()
     ladder = resolve_sizes(sizes, len(train_data), mode, n_samples)
     configs = [rung_config(spec, n, mode, seed, overrides) for n in ladder]  # fail early
     stats = spec.task.prepare(SampledItems(train_data))
@@ -194,5 +197,5 @@ def run_ladder(spec: Spec, sizes: Sequence[int | str] | None = None, *,
             on_rung(n, result)
         if result.stop_reason == StopReason.INTERRUPTED or (not result.passed and not keep_going):
             break
-    return ProbeRun(spec, train_data, results, seed)
+    return ProbeRun(spec, train_data, results, seed, val_data)
 

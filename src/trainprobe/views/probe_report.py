@@ -30,4 +30,6 @@ def report_markdown(run: ProbeRun, report: dict[str, Any]) -> str:
             where = f" in `{d['where']}`" if d.get("where") else ""
             lines.append(f"- **{d['code']}** ({d['severity']}){where}: {d['message']}  ")
             lines.append(f"  fix: {d['fix']}")
+    if run.notes:
+        lines += ["", "## Not checked", ""] + [f"- {note}" for note in run.notes]
     return "\n".join(lines) + "\n"

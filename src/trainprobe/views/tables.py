@@ -32,8 +32,15 @@ def ladder_table(report: dict[str, Any], stop_reasons: list[str] | None = None) 
 def verdict_line(report: dict[str, Any], name: str) -> Text:
     if report["verdict"] == "pass":
         sizes = [r["n"] for r in report["ladder"]]
-        return Text.assemble(("PASS", "bold green"),
+        line = Text.assemble(("PASS", "bold green"),
                              f"  {name}: memorized every rung ({', '.join(map(str, sizes))})")
+        # bugs a model memorizes through (a causal leak, mixed batches) pass the ladder:
+        # the line must not read as a clean bill of health when a check warned
+        flagged = [d["code"] for d in report["diagnoses"] if d["severity"] in ("error", "warning")]
+        if flagged:
+            line.append(f", but {len(flagged)} check(s) warn: {', '.join(flagged)}",
+                        style="bold yellow")
+        return line
     return Text.assemble(("FAIL", "bold red"),
                          f"  {name}: cannot memorize {report['breaking_point']} sample(s)")
 

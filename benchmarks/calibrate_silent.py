@@ -1,0 +1,189 @@
+"""Calibrate the silent-bug thresholds: the raw numbers of every silent-bug experiment on
+healthy models (the shipped examples and the corpus' healthy controls, all five tasks,
+three seeds), beside the threshold each rule uses. The README's thresholds table is this
+script's output.
+
+    python benchmarks/calibrate_silent.py [--seeds 0,1,2] [--specs NAME,...] [--broken]
+
+`--broken` also measures the corpus' silent-bug cases (files whose EXPECTED is one of the
+silent codes), to show the margin on the other side of each threshold.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import torch
+
+import trainprobe as tp
+from trainprobe.demos import demo_specs
+from trainprobe.diagnose import baseline, leaks, silent
+from trainprobe.diagnose.api import before_training
+from trainprobe.diagnose.context import Context
+from trainprobe.diagnose.evidence import collect
+from trainprobe.diagnose.experiments import (
+    batch_mixing,
+    causal_leak,
+    eval_repeat,
+    input_dependence,
+    reduction_ratio,
+    settle_batchnorm,
+)
+from trainprobe.diagnose.silent import eval_loss_measurement
+from trainprobe.overfit.ladder import rung_config
+
+ROOT = Path(__file__).resolve().parents[1]
+CORPUS = ROOT / "tests" / "corpus"
+SILENT_CODES = {"CAUSAL_LEAK", "BATCH_MIXING", "TRAIN_EVAL_MISMATCH", "TRAIN_VAL_OVERLAP",
+                "LABELS_NOT_LEARNABLE", "TARGET_LEAK", "LOSS_REDUCTION_SUM", "INPUT_IGNORED"}
+
+#: statistic -> (threshold, direction): "above" flags values above it, "below" below it
+THRESHOLDS = {
+    "causal_change": (silent.CAUSAL_CHANGE, "above"),
+    "mixing_change": (silent.MIXING_CHANGE, "above"),
+    "gradient_share": (silent.GRADIENT_SHARE, "above"),
+    "eval_repeat_change": (silent.EVAL_REPEAT_CHANGE, "above"),
+    "eval_train_loss_ratio": (silent.EVAL_LOSS_RATIO, "above"),
+    "sum_ratio": (silent.SUM_RATIO, "above"),
+    "input_change": (silent.IGNORED_CHANGE, "below"),
+    "overlap_fraction": (leaks.OVERLAP_WARNING, "above"),
+    "max_feature_correlation": (leaks.LEAK_CORRELATION, "above"),
+    "lm_copy_share": (leaks.COPY_SHARE, "above"),
+    "label_advantage": (baseline.MIN_ADVANTAGE, "below"),
+    "label_fit": (baseline.MIN_FIT, "below (then: inconclusive)"),
+}
+
+
+def healthy_specs() -> list[Path]:
+    controls = sorted(CORPUS.glob("*_healthy*.py")) + sorted(CORPUS.glob("*healthy_*.py"))
+    demos = [p for p in demo_specs() if "bug" not in p.stem]
+    return list(dict.fromkeys(demos + controls))
+
+
+def broken_specs() -> list[Path]:
+    sys.path.insert(0, str(ROOT / "tests"))
+    from corpus import corpus_specs, load_meta
+
+    return [p for p in corpus_specs() if load_meta(p)["EXPECTED"] in SILENT_CODES]
+
+
+def measure(path: Path, seed: int) -> tuple[dict[str, float], list[str], float]:
+    spec = tp.load_spec(path)
+    train, val = spec.build_data()
+    started = time.perf_counter()
+    ctx = Context(spec, train, 20, rung_config(spec, 20, "progressive", seed), seed,
+                  val_data=val)
+    ctx.loss_fn = spec.build_loss()
+    ev = collect(ctx)
+    ctx.untrained_loss = ev.untrained_loss
+    numbers: dict[str, float] = {}
+    if ev.model is not None and ev.error is None:
+        model, batch = ev.model, ev.batch
+        settle_batchnorm(model, batch)
+        numbers["eval_repeat_change"] = eval_repeat(model, batch).value
+        ratio = eval_loss_measurement(model, batch, loss_of(ctx), ev.loss)
+        if ratio.applicable:
+            numbers["eval_train_loss_ratio"] = ratio.value
+        mixing = batch_mixing(model, batch)
+        if mixing.applicable:
+            numbers["mixing_change"] = mixing.value
+            if mixing.extra["gradient"] is not None:
+                numbers["gradient_share"] = mixing.extra["gradient"]
+        if spec.task.token_level_targets:
+            leak = causal_leak(model, batch)
+            if leak.applicable:
+                numbers["causal_change"] = leak.value
+        reduction = reduction_ratio(model, batch, loss_of(ctx))
+        if reduction.applicable:
+            numbers["sum_ratio"] = reduction.value
+        dependence = input_dependence(model, batch)
+        if dependence.applicable:
+            numbers["input_change"] = dependence.value
+    numbers.update(data_numbers(ctx))
+    numbers.update(baseline_numbers(ctx))
+    seconds = time.perf_counter() - started
+    findings, _ = before_training(Context(spec, train, 20, ctx.config, seed, val_data=val))
+    codes = [f"{f.code}:{f.severity}" for f in findings if f.code in SILENT_CODES]
+    return numbers, codes + ctx.notes, seconds
+
+
+def loss_of(ctx: Context):
+    return lambda outputs, batch: ctx.task.loss(outputs, batch, ctx.loss_fn)
+
+
+def data_numbers(ctx: Context) -> dict[str, float]:
+    numbers: dict[str, float] = {}
+    if ctx.val_data is not None:
+        found = leaks.overlap(ctx)
+        numbers["overlap_fraction"] = found[0].evidence["fraction"] if found else 0.0
+    items = ctx.sample()
+    if ctx.task.token_level_targets:
+        saved = leaks.COPY_SHARE
+        leaks.COPY_SHARE = -1.0  # report the share whatever it is
+        try:
+            found = leaks.lm_copy(items)
+        finally:
+            leaks.COPY_SHARE = saved
+        if found:
+            numbers["lm_copy_share"] = max(found[0].evidence["share_equal"],
+                                           found[0].evidence["share_shifted_right"])
+    elif ctx.task.real_targets:
+        saved = leaks.LEAK_CORRELATION
+        leaks.LEAK_CORRELATION = -1.0
+        try:
+            found = leaks.feature_leak(ctx, items)
+        finally:
+            leaks.LEAK_CORRELATION = saved
+        if found:
+            numbers["max_feature_correlation"] = abs(found[0].evidence["correlation"])
+    return numbers
+
+
+def baseline_numbers(ctx: Context) -> dict[str, float]:
+    runs = baseline.baseline_runs(ctx)
+    if runs is None:
+        return {}
+    true, control = runs
+    sign = 1.0 if ctx.task.higher_is_better else -1.0
+    return {"label_advantage": true.advantage_over(control),
+            "label_fit": sign * (true.train_metric - control.val_metric)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seeds", default="0,1,2")
+    parser.add_argument("--specs", default="", help="only names containing these")
+    parser.add_argument("--broken", action="store_true")
+    args = parser.parse_args()
+    torch.set_num_threads(1)
+    seeds = [int(s) for s in args.seeds.split(",")]
+    wanted = [w for w in args.specs.split(",") if w]
+    groups = {"healthy": healthy_specs()}
+    if args.broken:
+        groups["broken"] = broken_specs()
+    for group, paths in groups.items():
+        paths = [p for p in paths if not wanted or any(w in p.stem for w in wanted)]
+        ranges: dict[str, list[float]] = {}
+        for path in paths:
+            for seed in seeds:
+                numbers, codes, seconds = measure(path, seed)
+                for key, value in numbers.items():
+                    ranges.setdefault(key, []).append(value)
+                shown = " ".join(f"{k}={v:.3g}" for k, v in sorted(numbers.items()))
+                print(f"{group} {path.stem} seed {seed} ({seconds:.2f}s): {shown}  "
+                      f"findings: {codes or 'none'}", flush=True)
+        print(f"\n{group}: statistic | range over {len(paths)} specs x {len(seeds)} seeds | "
+              "threshold")
+        for key, (threshold, direction) in THRESHOLDS.items():
+            values = ranges.get(key)
+            span = f"{min(values):.3g} .. {max(values):.3g}" if values else "not applicable"
+            print(f"| {key} | {span} | {direction.split()[0]} {threshold:g} "
+                  f"{' '.join(direction.split()[1:])}|")
+        print()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,185 @@
+"""Leaks in the data: validation items that are training items, an input feature that is
+the target in disguise, and LM targets that are the inputs themselves (not shifted, or
+shifted the wrong way). Data only, before training: a model learns all of these perfectly,
+so the ladder passes and validation looks excellent.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from typing import Any
+
+import torch
+from torch import Tensor
+
+from ..tasks import SampledItems
+from ..tasks.structure import tensor_leaves
+from .context import Context
+from .data_checks import flat_inputs, tensor
+from .findings import TARGET_LEAK, TRAIN_VAL_OVERLAP, Finding
+
+#: items hashed on each side; beyond this the overlap count is over an even sample
+OVERLAP_TRAIN_ITEMS = 20_000
+OVERLAP_VAL_ITEMS = 5_000
+#: overlap fraction of the validation set: below -> info (text repeats itself: 5.1% of
+#: the pydoc LM example's validation chunks occur in training), up to ERROR -> warning
+OVERLAP_WARNING = 0.1
+OVERLAP_ERROR = 0.5
+#: |corr(feature, target)| above this is the target in disguise (healthy: <= 0.75)
+LEAK_CORRELATION = 0.99
+LEAK_MIN_ITEMS = 20
+#: LM: this share of target tokens equal to the input tokens (unshifted / shifted back)
+COPY_SHARE = 0.9
+
+
+def leak_checks(ctx: Context) -> list[Finding]:
+    findings = overlap(ctx) if ctx.val_data is not None else []
+    if ctx.task.token_level_targets:
+        return findings + lm_copy(ctx.sample())
+    if ctx.task.item_targets:
+        findings += feature_leak(ctx, ctx.sample())
+    return findings
+
+
+def item_key(item: Any) -> bytes:
+    """A digest of an item's tensors (inputs of any structure, then the target)."""
+    digest = hashlib.blake2b(digest_size=16)
+    x, y = item if isinstance(item, (tuple, list)) and len(item) == 2 else (item, None)
+    leaves = [leaf for _, leaf in tensor_leaves(x)] or [tensor(x)]
+    if y is not None:
+        leaves.append(tensor(y))
+    for leaf in leaves:
+        leaf = leaf.detach().cpu().contiguous()
+        digest.update(f"{leaf.dtype}{tuple(leaf.shape)}".encode())
+        digest.update(leaf.numpy().tobytes() if leaf.dtype != torch.bfloat16
+                      else leaf.float().numpy().tobytes())
+    return digest.digest()
+
+
+def sampled(dataset: Sequence[Any], count: int) -> tuple[list[int], list[Any]]:
+    view = SampledItems(dataset, count)
+    return list(view.indices), [view[i] for i in range(len(view))]
+
+
+def overlap(ctx: Context) -> list[Finding]:
+    train_indices, train_items = sampled(ctx.train_data, OVERLAP_TRAIN_ITEMS)
+    val_indices, val_items = sampled(ctx.val_data, OVERLAP_VAL_ITEMS)
+    train_keys = {item_key(item): index for index, item in zip(train_indices, train_items)}
+    shared = [(index, train_keys[key]) for index, item in zip(val_indices, val_items)
+              if (key := item_key(item)) in train_keys]
+    if not shared:
+        return []
+    fraction = len(shared) / len(val_items)
+    severity = "error" if fraction >= OVERLAP_ERROR else \
+        "warning" if fraction >= OVERLAP_WARNING else "info"
+    pairs = ", ".join(f"val[{v}] = train[{t}]" for v, t in shared[:3])
+    return [Finding(
+        TRAIN_VAL_OVERLAP, severity,
+        f"{len(shared)} of {len(val_items)} validation items ({fraction:.1%}) are identical "
+        f"to training items ({pairs}{', ...' if len(shared) > 3 else ''}): validation "
+        "measures memory, not generalization", where="validation dataset",
+        evidence={"overlapping_items": len(shared), "val_items_checked": len(val_items),
+                  "train_items_checked": len(train_items), "fraction": fraction,
+                  "examples": [{"val": v, "train": t} for v, t in shared[:5]]},
+        fix="split before any augmentation or duplication, deduplicate across the split, "
+            "and split by source (speaker, document, patient) when items repeat",
+        weight=1.5)]
+
+
+def feature_leak(ctx: Context, items: list[Any]) -> list[Finding]:
+    """One input feature that predicts the target almost perfectly: for real targets a
+    correlation above LEAK_CORRELATION, for classes a feature whose per-class value
+    ranges do not overlap (one threshold per class boundary separates them all)."""
+    if len(items) < LEAK_MIN_ITEMS or any(tensor(x).ndim != 1 for x, _ in items):
+        return []
+    x = flat_inputs(items)
+    if x is None or not bool(torch.isfinite(x).all()):
+        return []
+    y = torch.stack([tensor(t).float().reshape(-1) for _, t in items])
+    if y.shape[1] != 1:
+        return []
+    y = y[:, 0]
+    if ctx.task.real_targets:
+        return correlated(x, y)
+    return separating(x, y)
+
+
+def correlated(x: Tensor, y: Tensor) -> list[Finding]:
+    xs, ys = x - x.mean(0), y - y.mean()
+    scale = xs.norm(dim=0) * ys.norm()
+    valid = scale > 1e-12
+    if not bool(valid.any()):
+        return []
+    corr = torch.where(valid, (xs * ys[:, None]).sum(0) / scale.clamp_min(1e-12),
+                       torch.zeros_like(scale))
+    feature = int(corr.abs().argmax())
+    value = float(corr[feature])
+    if abs(value) <= LEAK_CORRELATION:
+        return []
+    return [leak_finding(feature, f"has correlation {value:.4f} with the target",
+                         {"feature": feature, "correlation": value,
+                          "threshold": LEAK_CORRELATION, "items": len(y)})]
+
+
+def separating(x: Tensor, y: Tensor) -> list[Finding]:
+    classes = torch.unique(y)
+    if classes.numel() < 2 or min(int((y == c).sum()) for c in classes) < 3:
+        return []
+    lows = torch.stack([x[y == c].min(0).values for c in classes])  # (C, F)
+    highs = torch.stack([x[y == c].max(0).values for c in classes])
+    order = lows.argsort(0)
+    sorted_lows, sorted_highs = lows.gather(0, order), highs.gather(0, order)
+    separated = (sorted_highs[:-1] < sorted_lows[1:]).all(0)  # (F,)
+    if not bool(separated.any()):
+        return []
+    feature = int(separated.nonzero()[0])
+    return [leak_finding(feature, f"separates all {classes.numel()} classes by itself (the "
+                                  "classes' value ranges on it do not overlap)",
+                         {"feature": feature, "classes": int(classes.numel()),
+                          "items": len(y)})]
+
+
+def leak_finding(feature: int, what: str, evidence: dict[str, Any]) -> Finding:
+    return Finding(
+        TARGET_LEAK, "warning",
+        f"input feature {feature} {what}: the target is in the inputs, so the model learns "
+        "the shortcut and validation looks near perfect", where=f"inputs[:, {feature}]",
+        evidence=evidence,
+        fix="drop the feature (or the column derived from the target, an ID sorted by "
+            "label, a value recorded after the outcome) from the inputs", weight=2.0)
+
+
+def lm_copy(items: list[Any]) -> list[Finding]:
+    """Next-token targets must be the inputs shifted left by one. Targets equal to the
+    inputs (`(ids, ids)`) or shifted right make the task a copy: the model memorizes it
+    at once and learns nothing about language."""
+    same = right = back = total = 0
+    for x, y in items:
+        ids = next((leaf for _, leaf in tensor_leaves(x) if not leaf.is_floating_point()
+                    and leaf.ndim == 1 and leaf.shape == tensor(y).shape), None)
+        y = tensor(y)
+        if ids is None or ids.numel() < 2:
+            continue
+        total += ids.numel() - 1
+        same += int((y[1:] == ids[1:]).sum())
+        right += int((y[:-1] == ids[1:]).sum())
+        back += int((y[1:] == ids[:-1]).sum())
+    if not total:
+        return []
+    shares = {"equal": same / total, "shifted_left": right / total, "shifted_right": back / total}
+    wrong = max(("equal", "shifted_right"), key=shares.get)
+    if shares[wrong] < COPY_SHARE or shares[wrong] <= shares["shifted_left"]:
+        return []
+    what = ("equal to the input tokens (not shifted)" if wrong == "equal" else
+            "the input tokens shifted the wrong way (each target is the previous token)")
+    return [Finding(
+        TARGET_LEAK, "error",
+        f"{shares[wrong]:.0%} of the target tokens are {what}: the model only has to copy "
+        "a token it already sees, memorizes at once and learns no language",
+        where="targets (train_dataset)",
+        evidence={**{f"share_{k}": v for k, v in shares.items()}, "tokens_compared": total,
+                  "threshold": COPY_SHARE},
+        fix="return (seq[:-1], seq[1:]) from __getitem__: inputs are the tokens, targets the "
+            "next tokens (Hugging Face models that take labels=input_ids shift inside the "
+            "model; trainprobe's LM loss does not)", weight=3.2)]
