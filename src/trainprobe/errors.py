@@ -1,13 +1,19 @@
 """Errors that end a command with exit status 2 and one line of advice.
 
 The CLI prints `str(error)` and nothing else (no traceback unless --debug), so every
-message names the problem *and* the fix.
+message names the problem *and* the fix. An exception from user code is often not fatal
+(the probe turns it into a finding); its traceback goes to the "trainprobe" logger at
+DEBUG level, which `--debug` prints.
 """
 
 from __future__ import annotations
 
+import logging
 import traceback
 from pathlib import Path
+
+#: `trainprobe --debug` shows this logger's records (the full tracebacks) on stderr
+LOG = logging.getLogger("trainprobe")
 
 
 class TrainprobeError(Exception):
@@ -38,6 +44,9 @@ class UserCodeError(TrainprobeError):
         self.stage = stage
         self.error = error
         self.location = user_frame(error, user_files)
+        # the traceback is kept for --debug even when this error becomes a finding
+        LOG.debug("%s raised %s", stage, type(error).__name__,
+                  exc_info=(type(error), error, error.__traceback__))
         where = f" at {self.location}" if self.location else ""
         super().__init__(
             f"{stage} raised {type(error).__name__}: {first_line(error)}{where}",
@@ -51,17 +60,35 @@ def first_line(error: BaseException) -> str:
 
 
 def user_frame(error: BaseException, user_files: tuple[str, ...] = ()) -> str | None:
-    """`file:line` of the innermost traceback frame outside torch and trainprobe."""
-    package_dir = str(Path(__file__).parent)
-    frames = traceback.extract_tb(error.__traceback__)
-    wanted = [str(Path(f).resolve()) for f in user_files]
+    """`file:line` where the exception was raised, the way the user should read it: the
+    innermost frame in `user_files` (their spec), else the innermost frame outside
+    trainprobe and torch (their other modules, or a library they use), else the innermost
+    torch frame, else trainprobe's own (an error inside trainprobe, e.g. its collate).
+    Never a file the traceback does not pass through; None only without a traceback."""
+    frames = [f for f in traceback.extract_tb(error.__traceback__)
+              if f.filename and not f.filename.startswith("<")]
+    wanted = {str(Path(f).resolve()) for f in user_files}
     for frame in reversed(frames):
-        path = str(Path(frame.filename).resolve()) if frame.filename else ""
-        if wanted and path in wanted:
+        if str(Path(frame.filename).resolve()) in wanted:
             return f"{frame.filename}:{frame.lineno}"
-    for frame in reversed(frames):
-        name = frame.filename
-        if name.startswith(package_dir) or "/torch/" in name or name.startswith("<"):
-            continue
-        return f"{name}:{frame.lineno}"
+    outside = [f for f in frames if not in_package(f.filename)]  # the user's, a library's
+    mine = [f for f in outside if "/torch/" not in f.filename]
+    for found in (mine, outside, frames):  # trainprobe's own frame only when nothing else
+        if found:
+            return f"{short_path(found[-1].filename)}:{found[-1].lineno}"
     return None
+
+
+def in_package(filename: str) -> bool:
+    return filename.startswith(str(Path(__file__).parent))
+
+
+def short_path(filename: str) -> str:
+    """trainprobe's and installed libraries' files from their package name on
+    (`trainprobe/tasks/base.py`, `torch/nn/functional.py`); the user's files in full."""
+    if in_package(filename):
+        return str(Path(filename).relative_to(Path(__file__).parents[1]))
+    for marker in ("/site-packages/", "/dist-packages/"):
+        if marker in filename:
+            return filename.split(marker, 1)[1]
+    return filename

@@ -193,9 +193,19 @@ class Spec:
         return hashlib.sha256(self.name.encode()).hexdigest()
 
 
-def as_spec(spec: Spec | str | Path) -> Spec:
-    """The entry points take a path or a Spec."""
-    return spec if isinstance(spec, Spec) else load_spec(spec)
+def as_spec(spec: Spec | str | Path, caller: str = "trainprobe") -> Spec:
+    """The entry points take a path or a Spec. What a new user often passes instead (the
+    model itself) is a one-line error naming what to pass, not a TypeError from Path()."""
+    if isinstance(spec, Spec):
+        return spec
+    if isinstance(spec, (str, Path)):
+        return load_spec(spec)
+    what = f"a model ({type(spec).__name__})" if isinstance(spec, nn.Module) \
+        else f"a {type(spec).__name__}"
+    raise SpecError(f"{caller}() takes a spec, not {what}",
+                    "pass the path of a spec file that defines build_model() and "
+                    "build_data(), e.g. tp.probe('my_spec.py'), or a tp.Spec (see the "
+                    "README's spec contract and `trainprobe demo --copy DIR`)")
 
 
 def source_file(function: Callable[..., Any]) -> Path:

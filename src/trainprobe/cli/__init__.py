@@ -7,6 +7,7 @@ Exit status: 0 success, 1 the model failed (a rung, a check), 2 bad input, 130 i
 from __future__ import annotations
 
 import errno
+import logging
 import signal
 import sys
 import threading
@@ -20,7 +21,7 @@ import torch
 from rich.text import Text
 
 from .._version import __version__
-from ..errors import TrainprobeError
+from ..errors import LOG, TrainprobeError, UserCodeError
 from .common import EXIT_BAD_INPUT, EXIT_INTERRUPTED, console_err
 from .dashboard_cmd import compare, dashboard
 from .diagnose_cmd import diagnose
@@ -62,8 +63,8 @@ class Main(click.Group):
     def invoke(self, ctx: click.Context) -> object:
         try:
             return super().invoke(ctx)
-        except TrainprobeError as error:
-            error_line(ctx, str(error))
+        except TrainprobeError as error:  # user code's tracebacks were logged when caught
+            error_line(ctx, str(error), show_traceback=not isinstance(error, UserCodeError))
         except OSError as error:
             if error.errno not in FILE_ERRNOS:
                 raise
@@ -75,12 +76,29 @@ class Main(click.Group):
             sys.exit(EXIT_INTERRUPTED)
 
 
-def error_line(ctx: click.Context, message: str) -> None:
-    if ctx.meta.get("debug"):
+def error_line(ctx: click.Context, message: str, show_traceback: bool = True) -> None:
+    if ctx.meta.get("debug") and show_traceback:
         traceback.print_exc()
     # Text, not markup: a message may hold brackets ("sizes [1, 2]")
     console_err.print(Text.assemble(("error:", "bold red"), f" {message}"), soft_wrap=True)
     sys.exit(EXIT_BAD_INPUT)
+
+
+def show_debug_log(ctx: click.Context) -> None:
+    """--debug: the "trainprobe" logger's DEBUG records on stderr, for this command only.
+    They hold the full traceback of every exception from user code, including those the
+    probe and the diagnosis turn into findings rather than errors."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("debug: %(message)s"))
+    LOG.addHandler(handler)
+    level = LOG.level
+    LOG.setLevel(logging.DEBUG)  # setLevel, not .level =: it clears the enabled cache
+
+    def remove() -> None:
+        LOG.removeHandler(handler)
+        LOG.setLevel(level)
+
+    ctx.call_on_close(remove)
 
 
 def usage_line(error: click.UsageError) -> None:
@@ -120,6 +138,8 @@ def raise_interrupt(signum: int, frame: object) -> None:
 def main(ctx: click.Context, debug: bool, threads: int | None) -> None:
     """Find out why a PyTorch model does not learn."""
     ctx.meta["debug"] = debug
+    if debug:
+        show_debug_log(ctx)
     if threads is not None:
         torch.set_num_threads(threads)
 

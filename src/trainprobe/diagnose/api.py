@@ -70,7 +70,7 @@ def diagnose_spec(spec: Spec | str | Path, n: int = DEFAULT_N, seed: int = 0) ->
 
 
 def inspect_spec(spec: Spec | str | Path, n: int = DEFAULT_N, seed: int = 0) -> SpecDiagnosis:
-    spec = as_spec(spec)
+    spec = as_spec(spec, "diagnose_spec")
     train_data, val_data = spec.build_data()
     n = max(1, min(n, len(train_data)))
     ctx = Context(spec, train_data, n, rung_config(spec, n, "progressive", seed), seed,

@@ -49,7 +49,7 @@ def data_checks(ctx: Context, ev: BatchEvidence) -> list[Finding]:
     findings += unstable
     findings += input_scale(ctx, items)
     if not ctx.task.token_level_targets:  # text: repeated contexts are expected
-        findings += [] if unstable else identical_inputs(ctx, items)
+        findings += [] if unstable else identical_inputs(ctx, items, indices)
     if ctx.task.real_targets:
         findings += target_scale(ctx, items)
     if ctx.task.aligned_frames:
@@ -274,7 +274,9 @@ def target_scale(ctx: Context, items: list[Any]) -> list[Finding]:
                         "on predictions", weight=2.2 if ctx.failed else 0.8)]
 
 
-def identical_inputs(ctx: Context, items: list[Any]) -> list[Finding]:
+def identical_inputs(ctx: Context, items: list[Any], indices: list[int]) -> list[Finding]:
+    """Identical inputs with different targets. Items are named by their index in the
+    training set (indices[i] is sampled item i), the number the user can look up."""
     if any(not tensor_leaves(x) for x, _ in items):
         return []  # raw items for the spec's own collate (text): nothing to compare here
     keys = [b"".join(leaf.numpy().tobytes() for _, leaf in tensor_leaves(x)) for x, _ in items]
@@ -295,10 +297,12 @@ def identical_inputs(ctx: Context, items: list[Any]) -> list[Finding]:
         if key in seen and seen[key][1] != label:
             first = seen[key][0]
             inside = first in rung and position in rung
+            pair = [indices[first], indices[position]]
             return [Finding(CONFLICTING_LABELS, "error" if inside else "warning",
-                            f"sampled items {first} and {position} have identical inputs but "
-                            "different targets", where="train_dataset",
-                            evidence={"positions": [first, position], "in_rung": inside},
+                            f"training items {pair[0]} and {pair[1]} (dataset indices) have "
+                            "identical inputs but different targets", where="train_dataset",
+                            evidence={"indices": pair, "positions": [first, position],
+                                      "in_rung": inside},
                             fix="deduplicate the data or fix the labelling", weight=3.0)]
         seen.setdefault(key, (position, label))
     return []

@@ -95,7 +95,7 @@ def run_training(spec: Spec | str | Path, config: ConfigLike = None,
 
     Under torchrun every process calls this; rank 0 writes the run directory and the
     others train their shares of each batch and write nothing (engine/distributed.py)."""
-    spec = as_spec(spec)
+    spec = as_spec(spec, "tp.train")
     run_dir = Path(out_dir)
     is_main = current().is_main
     created = not run_dir.exists()

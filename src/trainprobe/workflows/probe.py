@@ -34,7 +34,7 @@ def probe(spec: Spec | str | Path, sizes: Sequence[int | str] | None = None, *,
     `report` follows the schema trainprobe.report/1; it is also written to
     out_dir/report.json and report.md, and to json_path, when those are given.
     """
-    spec = as_spec(spec)
+    spec = as_spec(spec, "tp.probe")
     run = run_ladder(spec, sizes, mode=mode, n_samples=n_samples, keep_going=keep_going,
                      seed=seed, overrides=overrides, on_rung=on_rung, callbacks=callbacks)
     diagnoses = diagnose_probe(run) if diagnose else []

@@ -56,7 +56,7 @@ def choose_lr(spec: str | Path | Spec, *, rung: int | None = None, method: Metho
     `storage`: an Optuna storage URL through which processes share the sweep's runs."""
     if method in ("range", "both"):
         check_ramp(min_lr, max_lr, range_steps)  # before minutes of ladder and sweep
-    spec = as_spec(spec)
+    spec = as_spec(spec, "choose_lr")
     train_data, _ = spec.build_data()
     where = choose_rung(spec, train_data, rung, seed, overrides)
     seed_list = list(range(seed, seed + seeds))
@@ -96,7 +96,7 @@ def grid_search(spec: str | Path | Spec, grid_path: str | Path, *, rung: int | N
          overrides: dict[str, Any] | None = None,
          callbacks: Sequence[Callback] = ()) -> tuple[GridResult, str, list[Path]]:
     """Run or resume a configuration grid; returns (result, rung source, files written)."""
-    spec = as_spec(spec)
+    spec = as_spec(spec, "grid_search")
     space = read_grid(grid_path)  # bad grid files fail before any training
     train_data, _ = spec.build_data()
     where = choose_rung(spec, train_data, rung, seed, overrides)
