@@ -62,6 +62,40 @@ class Chunks(torch.utils.data.Dataset):
 
 
 def lm_data():
-    lookup = {c: i for i, c in enumerate(LM_VOCAB)}
-    ids = torch.tensor([lookup[c] for c in LM_TEXT], dtype=torch.long)
+    ids = lm_ids()
     return Chunks(ids[:16_000]), Chunks(ids[16_000:])
+
+
+# --- tabular sets of scikit-learn, standardized (the silent-bug cases and their twins) -----
+def digits_xy() -> tuple[torch.Tensor, torch.Tensor]:
+    """Digits pixels scaled to [0, 1], (1797, 64), and labels 0..9."""
+    from sklearn.datasets import load_digits
+
+    digits = load_digits()
+    return (torch.tensor(digits.data, dtype=torch.float32) / 16.0,
+            torch.tensor(digits.target, dtype=torch.long))
+
+
+def diabetes_xy() -> tuple[torch.Tensor, torch.Tensor]:
+    """Diabetes features and target, both standardized: (442, 10), (442,)."""
+    from sklearn.datasets import load_diabetes
+
+    data = load_diabetes()
+    x = torch.tensor(data.data, dtype=torch.float32)
+    y = torch.tensor(data.target, dtype=torch.float32)
+    return (x - x.mean(0)) / x.std(0), (y - y.mean()) / y.std()
+
+
+def cancer_xy() -> tuple[torch.Tensor, torch.Tensor]:
+    """Breast-cancer features standardized, (569, 30), and float labels 0/1."""
+    from sklearn.datasets import load_breast_cancer
+
+    data = load_breast_cancer()
+    x = torch.tensor(data.data, dtype=torch.float32)
+    return (x - x.mean(0)) / x.std(0), torch.tensor(data.target, dtype=torch.float32)
+
+
+def lm_ids() -> torch.Tensor:
+    """The LM text as character ids over LM_VOCAB."""
+    lookup = {c: i for i, c in enumerate(LM_VOCAB)}
+    return torch.tensor([lookup[c] for c in LM_TEXT], dtype=torch.long)

@@ -1,6 +1,8 @@
 """Run every corpus spec through the overfitting ladder and check it behaves as labelled:
 each fault must FAIL (a rung not memorized, or a user-code error recorded in a rung), each
-healthy control must PASS every rung in its SIZES.
+healthy control must PASS every rung in its SIZES. A silent-bug case (one with a TWIN) need
+not fail the ladder (that is what makes it silent); instead its witness (witness.py) must
+show the bug in the case and not in its twin.
 
     python tests/corpus/verify_corpus.py [NAME_SUBSTRING ...]
 
@@ -20,6 +22,7 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from corpus import corpus_specs, load_meta  # noqa: E402
+from corpus.witness import witness  # noqa: E402
 from trainprobe.errors import TrainprobeError  # noqa: E402
 from trainprobe.overfit import run_ladder  # noqa: E402
 from trainprobe.spec import load_spec  # noqa: E402
@@ -30,6 +33,9 @@ VOCABULARY = (
     "DEAD_UNITS", "SATURATED_ACTIVATIONS", "UNIFORM_OUTPUT", "BAD_INIT", "INPUT_SCALE",
     "TARGET_SCALE", "BATCHNORM_SMALL_BATCH", "CTC_INFEASIBLE", "DATA_NOT_DETERMINISTIC",
     "LR_TOO_HIGH", "LR_TOO_LOW", "CAPACITY", "REGULARIZATION", "OUT_OF_MEMORY",
+    # silent bugs (issue 9): the ladder may pass, a witness proves the bug
+    "CAUSAL_LEAK", "BATCH_MIXING", "TRAIN_EVAL_MISMATCH", "TRAIN_VAL_OVERLAP",
+    "LABELS_NOT_LEARNABLE", "TARGET_LEAK", "LOSS_REDUCTION_SUM", "INPUT_IGNORED",
 )
 
 
@@ -41,9 +47,12 @@ class Row:
     breaking_point: int | None
     seconds: float
     why: str
+    witnessed: bool | None = None  # silent cases: bug in the case and not in its twin
 
     @property
     def ok(self) -> bool:
+        if self.witnessed is not None:
+            return self.witnessed and self.verdict != "crash"
         wanted = "pass" if self.expected is None else "fail"
         return self.verdict == wanted
 
@@ -58,8 +67,18 @@ def verify(path: Path) -> Row:
                    time.perf_counter() - started, str(error)[:70])
     failed = next((r for r in run.rungs if not r.passed), None)
     why = failed.stop_reason if failed else f"memorized {meta['SIZES']}"
-    return Row(path.stem, meta["EXPECTED"], run.verdict, run.breaking_point,
-               time.perf_counter() - started, why[:70])
+    # a rung that cannot run by construction (BatchNorm on one sample) is the fault's
+    # signature too, though the verdict, rightly, no longer counts it as a failure
+    verdict = "fail" if failed is not None and meta["EXPECTED"] is not None else run.verdict
+    witnessed = None
+    if meta["TWIN"] is not None:
+        (value, shown), (twin_value, twin_shown) = (
+            witness(path, meta["EXPECTED"]),
+            witness(path.with_name(f"{meta['TWIN']}.py"), meta["EXPECTED"]))
+        witnessed = shown and not twin_shown
+        why = f"witness {value:.3g} (twin {twin_value:.3g}); ladder: {why}"
+    return Row(path.stem, meta["EXPECTED"], verdict, run.breaking_point,
+               time.perf_counter() - started, why[:70], witnessed)
 
 
 def format_table(rows: list[Row]) -> str:
