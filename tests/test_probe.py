@@ -53,10 +53,13 @@ def test_report_json_has_exactly_the_schema(tmp_path):
     on_disk = json.loads((tmp_path / "report.json").read_text())
     assert on_disk == report == json.loads((tmp_path / "copy.json").read_text())
     assert set(report) == {"schema", "task", "verdict", "breaking_point", "ladder", "diagnoses"}
-    assert report["schema"] == "trainprobe.report/1" and report["task"] == "classification"
+    assert report["schema"] == "trainprobe.report/2" and report["task"] == "classification"
     for rung in report["ladder"]:
-        assert set(rung) == {"n", "passed", "steps", "seconds", "final_loss", "metric"}
+        assert set(rung) == {"n", "passed", "status", "steps", "seconds", "final_loss",
+                             "metric", "note"}
         assert isinstance(rung["n"], int) and isinstance(rung["passed"], bool)
+        assert rung["status"] == ("passed" if rung["passed"] else "failed")
+        assert rung["note"] is None
         assert isinstance(rung["steps"], int) and isinstance(rung["seconds"], float)
         assert set(rung["metric"]) == {"name", "value"} and rung["metric"]["name"] == "accuracy"
     for finding in report["diagnoses"]:

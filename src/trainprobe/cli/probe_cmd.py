@@ -32,7 +32,8 @@ def run_and_show(spec_path: Path, *, sizes: Any = None, out: Path | None = None,
     def on_rung(n: int, result: RungResult | None) -> None:
         bar.description = f"rung n={n}"
         if result is not None and not progress.disable:
-            mark = ("memorized", "green") if result.passed else (result.stop_reason, "red")
+            colour = {"passed": "green", "failed": "red", "not_applicable": "yellow"}
+            mark = ("memorized" if result.passed else result.stop_reason, colour[result.status])
             progress.console.print(Text.assemble(f"  n={n:<5} ", mark, f" in {result.steps} "
                                                  f"steps ({result.seconds:.1f}s)"))
 

@@ -12,7 +12,7 @@ from typing import Any
 from ..engine.config import make_config
 from ..engine.events import StopReason
 from ..errors import UserCodeError
-from ..overfit.ladder import ProbeRun, rung_config
+from ..overfit.ladder import ProbeRun, RungResult, rung_config
 from ..spec import Spec, as_spec
 from .baseline import baseline_check
 from .batch_checks import batch_checks
@@ -43,16 +43,18 @@ class SpecDiagnosis:
 
 def diagnose_probe(run: ProbeRun) -> list[dict[str, Any]]:
     """Findings for a finished ladder, most likely root cause first (report.json's
-    `diagnoses`). The first failed rung is diagnosed (else the largest rung)."""
-    if not run.rungs:
-        return []
-    rung = next((r for r in run.rungs if not r.passed and r.stop_reason != StopReason.INTERRUPTED),
-                run.rungs[-1])
+    `diagnoses`). The first failed rung is diagnosed (else the largest rung that ran); a
+    rung that does not apply (BatchNorm on one sample) is reported, never diagnosed."""
+    ran = [r for r in run.rungs if r.applicable]
+    if not ran:
+        return [rung_error_finding(r, str(run.spec.path)).to_dict() for r in run.rungs if r.error]
+    rung = next((r for r in ran if not r.passed and r.stop_reason != StopReason.INTERRUPTED),
+                ran[-1])
     ctx = Context(run.spec, run.train_data, rung.n, make_config(rung.config), run.seed,
                   rung=rung, rungs=run.rungs, val_data=run.val_data)
     findings, evidence = before_training(ctx)
     findings += guarded("dynamics", lambda: dynamics_checks(ctx, run.rungs))
-    findings += [error_finding(r.error, str(run.spec.path), r.n) for r in run.rungs if r.error]
+    findings += [rung_error_finding(r, str(run.spec.path)) for r in run.rungs if r.error]
     ranked = rank(findings)
     if not run.interrupted:  # the user asked to stop: no reruns
         guarded("confirmation", lambda: confirm(ranked, ctx, evidence))
@@ -61,6 +63,19 @@ def diagnose_probe(run: ProbeRun) -> list[dict[str, Any]]:
     if ctx.failed and not ranked:
         ranked = [no_known_cause(ctx)]
     return [f.to_dict() for f in ranked]
+
+
+def rung_error_finding(rung: RungResult, where: str) -> Finding:
+    """The finding of a rung that raised; an `info` when the rung does not apply."""
+    assert rung.error is not None
+    finding = error_finding(rung.error, where, rung.n)
+    if not rung.applicable:
+        finding.severity = "info"
+        finding.weight = 0.5
+        finding.message = (f"rung n={rung.n} is not applicable and was skipped "
+                           f"({rung.stop_reason.removeprefix('not applicable: ')}); "
+                           f"{finding.message.removeprefix(f'rung n={rung.n}: ')}")
+    return finding
 
 
 def diagnose_spec(spec: Spec | str | Path, n: int = DEFAULT_N, seed: int = 0) -> list[dict[str, Any]]:

@@ -22,6 +22,12 @@ from .watcher import RungWatcher
 
 DEFAULT_SIZES: tuple[int, ...] = (1, 2, 5, 10, 20, 50, 100)
 Mode = Literal["progressive", "single", "specific"]
+#: errors that say a rung cannot run for a structural reason, not that the model cannot
+#: learn: (text in the exception, why the rung does not apply)
+NOT_APPLICABLE: tuple[tuple[str, str], ...] = (
+    ("Expected more than 1 value per channel when training",
+     "BatchNorm needs more than one value per channel to train (a batch of one sample)"),
+)
 
 
 @dataclass
@@ -38,6 +44,13 @@ class RungResult:
     losses: list[float] = field(default_factory=list)
     evals: list[tuple[int, float, dict[str, float]]] = field(default_factory=list)
     error: UserCodeError | None = None
+    applicable: bool = True  # False: the rung cannot run by construction (see NOT_APPLICABLE)
+
+    @property
+    def status(self) -> Literal["passed", "failed", "not_applicable"]:
+        if not self.applicable:
+            return "not_applicable"
+        return "passed" if self.passed else "failed"
 
 
 @dataclass
@@ -53,7 +66,8 @@ class ProbeRun:
 
     @property
     def breaking_point(self) -> int | None:
-        return next((r.n for r in self.rungs if not r.passed), None)
+        """The first rung that ran and failed; a rung that does not apply never is."""
+        return next((r.n for r in self.rungs if r.status == "failed"), None)
 
     @property
     def interrupted(self) -> bool:
@@ -61,7 +75,9 @@ class ProbeRun:
 
     @property
     def verdict(self) -> str:
-        return "pass" if self.rungs and all(r.passed for r in self.rungs) else "fail"
+        """pass: every rung that applies memorized, and at least one did."""
+        ran = [r for r in self.rungs if r.applicable]
+        return "pass" if ran and all(r.passed for r in ran) else "fail"
 
 
 def resolve_sizes(sizes: Sequence[int | str] | None, dataset_size: int, mode: Mode,
@@ -164,12 +180,21 @@ def rung_result(n: int, trainer: Trainer, config: TrainConfig) -> RungResult:
 
 def failed_rung(n: int, config: TrainConfig, started: float, trainer: Trainer | None,
                 error: UserCodeError) -> RungResult:
+    reason = not_applicable_reason(error.error)
     return RungResult(
         n=n, passed=False, steps=trainer.step if trainer else 0,
         seconds=time.perf_counter() - started, final_loss=None,
-        metric_name="error", metric_value=float("nan"), stop_reason=f"error: {error.problem}",
+        metric_name="error", metric_value=float("nan"),
+        stop_reason=f"not applicable: {reason}" if reason else f"error: {error.problem}",
         config=config.model_dump(), losses=list(trainer.losses) if trainer else [], error=error,
+        applicable=reason is None,
     )
+
+
+def not_applicable_reason(error: BaseException) -> str | None:
+    """Why a rung cannot run by construction, or None for a real failure."""
+    text = str(error)
+    return next((why for pattern, why in NOT_APPLICABLE if pattern in text), None)
 
 
 def run_ladder(spec: Spec, sizes: Sequence[int | str] | None = None, *,
@@ -195,7 +220,8 @@ def run_ladder(spec: Spec, sizes: Sequence[int | str] | None = None, *,
         results.append(result)
         if on_rung:
             on_rung(n, result)
-        if result.stop_reason == StopReason.INTERRUPTED or (not result.passed and not keep_going):
+        if result.stop_reason == StopReason.INTERRUPTED or \
+                (result.status == "failed" and not keep_going):
             break
     return ProbeRun(spec, train_data, results, seed, val_data)
 

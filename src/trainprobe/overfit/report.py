@@ -1,4 +1,4 @@
-"""report.json's content (schema trainprobe.report/1) from a ProbeRun; report.md is
+"""report.json's content (schema trainprobe.report/2) from a ProbeRun; report.md is
 rendered by views/probe_report.py and both are written by workflows/probe.py.
 
 The JSON schema is a contract documented in the README: change it only on purpose, and
@@ -12,17 +12,21 @@ from typing import Any
 from ..formatting import finite_or_none
 from .ladder import ProbeRun, RungResult
 
-SCHEMA = "trainprobe.report/1"
+SCHEMA = "trainprobe.report/2"
+#: every schema a reader accepts: /1 had no per-rung "status" (every rung ran)
+READABLE_SCHEMAS = ("trainprobe.report/1", SCHEMA)
 
 
 def rung_entry(rung: RungResult) -> dict[str, Any]:
     return {
         "n": rung.n,
         "passed": rung.passed,
+        "status": rung.status,
         "steps": rung.steps,
         "seconds": round(rung.seconds, 3),
         "final_loss": finite_or_none(rung.final_loss),
         "metric": {"name": rung.metric_name, "value": finite_or_none(rung.metric_value)},
+        "note": rung.stop_reason if rung.status == "not_applicable" else None,
     }
 
 

@@ -27,6 +27,7 @@ from ..errors import ConfigError
 from ..io import write_text
 from ..overfit.ladder import rung_config
 from ..overfit.presets import preset_for
+from ..overfit.report import READABLE_SCHEMAS
 from ..overfit.report import SCHEMA as REPORT_SCHEMA
 from ..spec import Spec, load_spec
 from .config_file import load_config_file
@@ -89,7 +90,7 @@ def read_report(path: Path) -> dict[str, Any]:
         report = json.loads(path.read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError):
         raise ConfigError(f"{path.name} is not JSON", "pass a probe's report.json") from None
-    if not isinstance(report, dict) or report.get("schema") != REPORT_SCHEMA:
+    if not isinstance(report, dict) or report.get("schema") not in READABLE_SCHEMAS:
         raise ConfigError(f"{path.name} is not a probe report (schema {REPORT_SCHEMA!r})",
                           "pass the report.json written by `trainprobe probe`")
     ladder = report.get("ladder")

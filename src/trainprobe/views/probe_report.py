@@ -7,6 +7,9 @@ from typing import Any
 from ..formatting import number
 from ..overfit.ladder import ProbeRun
 
+#: a rung that cannot run by construction is neither a pass nor a failure
+RUNG_STATUS = {"passed": "yes", "failed": "no", "not_applicable": "n/a (skipped)"}
+
 
 def report_markdown(run: ProbeRun, report: dict[str, Any]) -> str:
     lines = [
@@ -15,13 +18,16 @@ def report_markdown(run: ProbeRun, report: dict[str, Any]) -> str:
         f"- task: `{report['task']}`",
         f"- verdict: **{report['verdict']}**",
         f"- breaking point: {report['breaking_point'] or 'none'}",
+        *[f"- rung {r.n} not applicable (skipped, never the breaking point): "
+          f"{r.stop_reason.removeprefix('not applicable: ')}"
+          for r in run.rungs if r.status == "not_applicable"],
         "",
-        "| n | passed | steps | seconds | final loss | metric | stopped because |",
+        "| n | memorized | steps | seconds | final loss | metric | stopped because |",
         "|---:|:---:|---:|---:|---:|---|---|",
     ]
     for rung, entry in zip(run.rungs, report["ladder"]):
         metric = entry["metric"]
-        lines.append(f"| {rung.n} | {'yes' if rung.passed else 'no'} | {rung.steps} | "
+        lines.append(f"| {rung.n} | {RUNG_STATUS[rung.status]} | {rung.steps} | "
                      f"{rung.seconds:.2f} | {number(entry['final_loss'])} | "
                      f"{metric['name']} {number(metric['value'])} | {rung.stop_reason} |")
     if report["diagnoses"]:

@@ -20,7 +20,8 @@ def ladder_table(report: dict[str, Any], stop_reasons: list[str] | None = None) 
         table.add_column("stopped because")
     for index, rung in enumerate(report["ladder"]):
         metric = rung["metric"]
-        passed = Text("yes", style="green") if rung["passed"] else Text("no", style="bold red")
+        passed = (Text("n/a", style="yellow") if rung.get("status") == "not_applicable" else
+                  Text("yes", style="green") if rung["passed"] else Text("no", style="bold red"))
         row = [str(rung["n"]), passed, str(rung["steps"]), f"{rung['seconds']:.2f}",
                number(rung["final_loss"]), f"{metric['name']} {number(metric['value'])}"]
         if stop_reasons:
@@ -31,9 +32,12 @@ def ladder_table(report: dict[str, Any], stop_reasons: list[str] | None = None) 
 
 def verdict_line(report: dict[str, Any], name: str) -> Text:
     if report["verdict"] == "pass":
-        sizes = [r["n"] for r in report["ladder"]]
+        sizes = [r["n"] for r in report["ladder"] if r.get("status") != "not_applicable"]
+        skipped = [r["n"] for r in report["ladder"] if r.get("status") == "not_applicable"]
+        note = f"; not applicable: {', '.join(map(str, skipped))}" if skipped else ""
         line = Text.assemble(("PASS", "bold green"),
-                             f"  {name}: memorized every rung ({', '.join(map(str, sizes))})")
+                             f"  {name}: memorized every rung ({', '.join(map(str, sizes))})"
+                             f"{note}")
         # bugs a model memorizes through (a causal leak, mixed batches) pass the ladder:
         # the line must not read as a clean bill of health when a check warned
         flagged = [d["code"] for d in report["diagnoses"] if d["severity"] in ("error", "warning")]

@@ -31,7 +31,7 @@ def probe(spec: Spec | str | Path, sizes: Sequence[int | str] | None = None, *,
           callbacks: Sequence[Callback] = ()) -> tuple[ProbeRun, dict[str, Any]]:
     """Run the overfitting ladder on a spec and return (run, report dict).
 
-    `report` follows the schema trainprobe.report/1; it is also written to
+    `report` follows the schema trainprobe.report/2; it is also written to
     out_dir/report.json and report.md, and to json_path, when those are given.
     """
     spec = as_spec(spec, "tp.probe")
