@@ -337,3 +337,22 @@ def test_finding_rejects_unknown_codes_and_cleans_evidence():
         Finding("NOT_A_CODE", "error", "m", "f")
     finding = Finding("NONFINITE", "error", "m", "f", evidence={"x": float("nan"), "y": 1 / 3})
     assert finding.to_dict()["evidence"] == {"x": None, "y": 0.3333}
+
+
+def test_attention_query_key_gradients_are_not_vanishing():
+    """BERT at init: query/key relative gradients ~1e-5 of the classifier's by design (the
+    scores are q.k of two small projections); every other layer is within 1e-3. Issue 13
+    item 5: no VANISHING_GRADIENT, while a real vanishing stack is still named."""
+    pytest.importorskip("transformers")
+    from pathlib import Path
+
+    from trainprobe.diagnose.api import inspect_spec
+
+    corpus = Path(__file__).parent / "corpus"
+    result = inspect_spec(corpus / "classification_bert_healthy.py", n=64)
+    relative = {g["layer"].split(" (")[0]: g["relative"] for g in result.gradient_flow}
+    query = relative["bert.bert.encoder.layer.0.attention.self.query"]
+    assert query < 1e-4 * relative["bert.classifier"]  # the pattern the rule must not flag
+    assert [f["code"] for f in result.findings] == []
+    deep = diagnose_spec(corpus / "classification_deep_sigmoid.py", n=64)
+    assert "VANISHING_GRADIENT" in [f["code"] for f in deep]

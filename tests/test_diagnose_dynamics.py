@@ -52,11 +52,32 @@ def oscillating(steps: int) -> list[float]:
     ([2.3 - 1e-5 * i for i in range(310)], 1e-7, "plateau", "LR_TOO_LOW"),
     ([2.3] + decay(1.0, 0.05, 100) + [0.4] * 300, 1e-2, "plateau", "CAPACITY"),
     ([2.3] * 20 + [float("nan")] * 3, 1e-2, "diverged: non-finite", "NONFINITE"),
+    # AdamW lr 0.5 on a BERT classifier: a jump to 2.4x the start, then stalled at 1.33
+    ([2.3, 5.6, 4.6, 3.4, 2.9, 1.9, 1.6] + [1.33] * 300, 0.5, "plateau", "LR_TOO_HIGH"),
 ])
 def test_curve_names_its_cause(losses, lr, stop, expected):
     rungs = [rung([1.0, 0.01], n=1, passed=True), rung(losses, lr=lr, stop=stop)]
     found = [f.code for f in dynamics_checks(context(), rungs)]
     assert expected in found
+
+
+def test_a_jump_that_recovers_is_not_a_high_lr():
+    """Doubling the start once and then learning (best below half the start) is no stall."""
+    losses = [2.3, 5.0, 3.0, 1.5] + decay(1.0, 0.01, 300)
+    found = [f.code for f in dynamics_checks(context(), [rung(losses, stop="max_steps")])]
+    assert "LR_TOO_HIGH" not in found
+
+
+def test_an_unstable_curve_tries_lr_over_10_first():
+    """The lr/10 rerun goes before reruns for findings ranked above it, unless one of
+    them is a cause that explains the curve."""
+    from trainprobe.diagnose.confirm import experiment_order
+
+    capacity = Finding("CAPACITY", "warning", "m", "f", weight=2.0)
+    unstable = Finding("LR_TOO_HIGH", "warning", "m", "f", evidence={"unstable": True})
+    assert experiment_order([capacity, unstable]) == [unstable, capacity]
+    calm = Finding("LR_TOO_HIGH", "warning", "m", "f")
+    assert experiment_order([capacity, calm]) == [capacity, calm]
 
 
 def test_passed_rungs_are_not_judged():

@@ -3,7 +3,6 @@ a real frame) and hands it to nn.TransformerEncoder, where True means 'ignore'. 
 is finite; in eval mode PyTorch's fast path returns NaN for an utterance without padding,
 whose every key is masked."""
 
-import torch
 from corpus_data import CTC_FEATURES as FEATURES
 from corpus_data import CTC_VOCAB as VOCAB
 from corpus_data import ctc_data

@@ -2,9 +2,8 @@
 position attends to the whole chunk, including the token it must predict."""
 
 import torch
-from corpus_data import LM_SEQ_LEN
+from corpus_data import LM_SEQ_LEN, lm_data
 from corpus_data import LM_VOCAB as VOCAB
-from corpus_data import lm_data
 from torch import nn
 
 TASK = "lm"

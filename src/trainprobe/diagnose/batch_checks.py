@@ -30,6 +30,12 @@ from .findings import (
 #: healthy: smallest/largest relative gradient of weight matrices >= 2e-3 (LayerNorm and
 #: embeddings excluded); a 12-layer sigmoid MLP gives 1e-7
 VANISHING_RATIO = 1e-4
+#: attention query/key projections (Hugging Face, nanoGPT-style and diffusers names): the
+#: scores are q.k, so each one's gradient is scaled by the other's small init weights and
+#: its relative gradient is tiny by design (BERT at init: ~1e-5 of the classifier's, with
+#: every other layer within 1e-3 of it). The vanishing-gradient rule does not judge them.
+ATTENTION_QUERY_KEY = frozenset({"query", "key", "q_proj", "k_proj", "q_lin", "k_lin", "to_q",
+                                 "to_k", "wq", "wk", "q", "k"})
 #: healthy: largest |grad|/|weight| <= 3 at init; weights drawn with std 1 give 1e3+
 EXPLODING_RELATIVE = 100.0
 DEAD_FRACTION = 0.5  # healthy ReLU layers: <= 0.15 dead over 64 items
@@ -133,7 +139,8 @@ def gradient_size(ctx: Context, ev: BatchEvidence) -> list[Finding]:
     if len(layers) < 2:
         return []
     relative = {g.layer: g.relative for g in layers}
-    smallest = min(relative, key=relative.get)
+    judged = [name for name in relative if not is_query_key(name)] or list(relative)
+    smallest = min(judged, key=relative.get)
     largest = max(relative, key=relative.get)
     findings = []
     ratio = relative[smallest] / relative[largest]
@@ -154,6 +161,11 @@ def gradient_size(ctx: Context, ev: BatchEvidence) -> list[Finding]:
             fix="check the init scale (keep PyTorch defaults), normalize inputs/targets, and "
                 "clip gradients (grad_clip)", weight=1.8))
     return findings
+
+
+def is_query_key(layer: str) -> bool:
+    """An attention query or key projection, by the name its library gives it."""
+    return layer.rsplit(".", 1)[-1] in ATTENTION_QUERY_KEY
 
 
 def unit_health(ctx: Context, ev: BatchEvidence) -> list[Finding]:

@@ -58,14 +58,17 @@ class Experiment:
 def confirm(findings: list[Finding], ctx: Context, ev: BatchEvidence,
             limit: int = MAX_EXPERIMENTS) -> int:
     """Run up to `limit` experiments for the findings that have one, in the given (ranked)
-    order; stop at the first that makes the rung pass. Returns how many ran."""
+    order, except that an unstable loss curve tries lr / 10 first (an unrelated rerun at
+    the same too-high rate would fail for the same reason and prove nothing); stop at the
+    first that makes the rung pass. Returns how many ran."""
     if not ctx.failed or ctx.rung is None or ctx.rung.error is not None:
         return 0
     ran = 0
-    for position, finding in enumerate(findings):
+    rank_of = {id(f): position for position, f in enumerate(findings)}
+    for finding in experiment_order(findings):
         if ran >= limit:
             break
-        if explained_by_earlier(finding, findings[:position]):
+        if explained_by_earlier(finding, findings[:rank_of[id(finding)]]):
             continue  # its cause ranks above it: test the cause, not the symptom
         experiment = experiment_for(finding, ctx, ev)
         if experiment is None:
@@ -81,6 +84,12 @@ def confirm(findings: list[Finding], ctx: Context, ev: BatchEvidence,
         if result.passed:
             break
     return ran
+
+
+def experiment_order(findings: list[Finding]) -> list[Finding]:
+    """The ranked findings, with an unstable curve's LR_TOO_HIGH moved to the front."""
+    unstable = [f for f in findings if f.code == LR_TOO_HIGH and f.evidence.get("unstable")]
+    return unstable + [f for f in findings if all(f is not u for u in unstable)]
 
 
 def explained_by_earlier(finding: Finding, earlier: list[Finding]) -> bool:

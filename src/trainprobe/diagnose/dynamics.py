@@ -27,6 +27,11 @@ OSCILLATION = 0.6  # rises / falls over the second half of a rung
 SWING = 0.3  # (max - min) / mean over the second half
 LOW_LOSS = 0.1  # the eval loss fell below a tenth of its first value
 SPIKE = 3.0  # a loss this many times its start, after the start, is a blow-up
+#: a loss that more than doubled its start and then stalled above half of it: the first
+#: steps threw the model into a flat region (AdamW at lr 0.5 on a BERT classifier: 2.3 ->
+#: 5.6, then stuck at 1.33); healthy failed rungs of the corpus stay below 1.5x their start
+JUMP = 2.0
+STALLED = 0.5
 STILL_FALLING = 0.005  # relative drop over the last fifth of a rung: not flat
 STEADY = 0.3  # late slope / mean slope: still falling at its average pace, not converged
 
@@ -130,14 +135,16 @@ def lr_checks(ctx: Context, rung: RungResult, curve: Curve, where: str,
     spiked = max(rung.losses) > SPIKE * curve.initial
     unstable = curve.oscillation > OSCILLATION and curve.final > 1.5 * curve.best \
         and (curve.swing > SWING or spiked)
-    if diverged or unstable:
-        what = "diverged" if diverged else "oscillates without settling"
+    jumped = max(rung.losses[1:]) > JUMP * curve.initial and curve.best > STALLED * curve.initial
+    if diverged or unstable or jumped:
+        what = "diverged" if diverged else "oscillates without settling" if unstable else \
+            f"jumped to {max(rung.losses):.3g} and stalled"
         return [Finding(LR_TOO_HIGH, "error" if diverged else "warning",
                         f"rung n={rung.n}: the loss {what} (from {curve.initial:.3g} to "
                         f"{curve.final:.3g}, best {curve.best:.3g}) at lr {lr:g}", where=where,
-                        evidence=base, fix=f"lower the learning rate 10x (lr {lr / 10:g}) or "
-                                           "add warmup and gradient clipping",
-                        weight=2.0 if diverged else 1.6)]
+                        evidence={**base, "unstable": True},
+                        fix=f"lower the learning rate 10x (lr {lr / 10:g}) or add warmup and "
+                            "gradient clipping", weight=2.0 if diverged else 1.6)]
     tiny = lr <= TINY_LR.get(optimizer, 1e-5)
     slow = curve.late_drop > STILL_FALLING and curve.monotone > 0.8 \
         and curve.late_rate > STEADY * curve.mean_rate \
