@@ -55,12 +55,23 @@ def causal_leak(spec: Spec) -> tuple[float, bool]:
 
 
 def batch_mixing(spec: Spec) -> tuple[float, bool]:
-    """Largest change of an item's eval-mode output when the batch is given in reverse."""
-    inputs = spec.task.collate(first_items(spec)).inputs
+    """Largest change of an item's eval-mode output when the batch is given in reverse, or
+    when the other items of its batch are replaced by other items (a softmax over the
+    batch is blind to the order, not to the company). Outputs are compared over the
+    shorter time axis when padding differs."""
+    items = first_items(spec, 2 * BATCH)
     model = fresh_model(spec)
+    inputs = spec.task.collate(items[:BATCH]).inputs
     straight = outputs(spec, model, inputs)
     reverse = outputs(spec, model, torch.flip(inputs, dims=[0])).flip(0)
     moved = (straight - reverse).abs().max().item()
+    for position in (0, BATCH - 1):  # first and last: a sequence-first RNN runs along N
+        company = items[BATCH:2 * BATCH - 1]
+        batch = company[:position] + [items[position]] + company[position:]
+        other = outputs(spec, model, spec.task.collate(batch).inputs)[position]
+        mine = straight[position]
+        steps = min(mine.shape[0], other.shape[0]) if mine.ndim > 1 else None
+        moved = max(moved, (mine[:steps] - other[:steps]).abs().max().item())
     return moved, moved > CHANGED
 
 
