@@ -1,7 +1,8 @@
 """The BERT pixel classifier of classification_bert_adamw_lr_high at AdamW lr 0.5: the
 loss jumps to ten times its start in the first steps and stalls far above zero."""
 
-from classification_bert_adamw_lr_high import PixelBert, build_data
+from classification_bert_adamw_lr_high import build_data
+from classification_bert_adamw_lr_high import build_model as build_bert
 
 TASK = "classification"
 EXPECTED = "LR_TOO_HIGH"
@@ -12,4 +13,4 @@ __all__ = ["build_data", "build_model"]
 
 
 def build_model(hidden_dim: int = 32):
-    return PixelBert(hidden_dim)
+    return build_bert(hidden_dim)
