@@ -23,7 +23,6 @@ from torch import Tensor, nn
 from ..instruments.inspector import DEFAULT_STATS_EVERY
 from ..overfit.ladder import ProbeRun
 from ..spec import Spec
-from ..tasks import make_task
 from ..workflows.probe import probe as run_probe
 from .recorder import RunRecorder, first_key, guess_metric, require
 
@@ -132,9 +131,8 @@ def module_spec(module_factory: Callable[[], pl.LightningModule],
     def build_loss() -> Callable[[Tensor, Tensor], Tensor]:
         return lambda outputs, targets: built[-1].loss(outputs, targets)
 
-    label = name or type(datamodule).__name__
-    return Spec(path=Path(f"{label}.lightning"), task=make_task(task),
-                model_factory=build_model, data_factory=build_data, loss_factory=build_loss)
+    return Spec(task, build_model, build_data, build_loss,
+                name=name or type(datamodule).__name__)
 
 
 def probe(module_factory: Callable[[], pl.LightningModule], datamodule: pl.LightningDataModule,
