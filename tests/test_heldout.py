@@ -8,13 +8,38 @@ set itself honest: each bug is there, and not in its twin.
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import pytest
+from corpus import load_meta
 from corpus.witness import witness
 from heldout import heldout_pairs
 
+import trainprobe as tp
+
 PAIRS = heldout_pairs()
+STEPS, SECONDS = 400, 15.0  # the corpus' budget per rung
+
+
+@functools.cache
+def diagnoses(path: Path) -> list[dict]:
+    spec = tp.load_spec(path)
+    budget = {"max_steps": min(STEPS, spec.config.get("max_steps", STEPS)),
+              "max_seconds": SECONDS}
+    return tp.probe(spec, load_meta(path)["SIZES"], overrides=budget)[1]["diagnoses"]
+
+
+def test_heldout_named_in_top_three_without_false_alarms(capsys: pytest.CaptureFixture[str]):
+    named = [case.stem for case, _, code in PAIRS
+             if code in [d["code"] for d in diagnoses(case)][:3]]
+    alarms = {twin.stem: [d["code"] for d in diagnoses(twin)
+                          if d["severity"] in ("error", "warning")] for _, twin, _ in PAIRS}
+    alarms = {k: v for k, v in alarms.items() if v}
+    with capsys.disabled():
+        print(f"\nheld-out: {len(named)}/{len(PAIRS)} named in the top three, "
+              f"false alarms on twins: {alarms or 'none'}")
+    assert len(named) >= 7 and not alarms
 
 
 def test_heldout_has_eight_bugs_of_distinct_classes():
