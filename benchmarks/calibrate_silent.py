@@ -52,8 +52,9 @@ THRESHOLDS = {
     "overlap_fraction": (leaks.OVERLAP_WARNING, "above"),
     "max_feature_correlation": (leaks.LEAK_CORRELATION, "above"),
     "lm_copy_share": (leaks.COPY_SHARE, "above"),
-    "label_advantage": (baseline.MIN_ADVANTAGE, "below"),
-    "label_fit": (baseline.MIN_FIT, "below (then: inconclusive)"),
+    "label_fit": (baseline.MIN_FIT, "below (then: the loss advantage decides)"),
+    "label_generalization": (baseline.MIN_GENERALIZATION, "below (one label per item)"),
+    "label_advantage": (baseline.MIN_ADVANTAGE, "below (lm, ctc; or: inconclusive)"),
 }
 
 
@@ -102,7 +103,7 @@ def measure(path: Path, seed: int) -> tuple[dict[str, float], list[str], float]:
         dependence = input_dependence(model, batch)
         if dependence.applicable:
             numbers["input_change"] = dependence.value
-    numbers.update(data_numbers(ctx))
+    numbers.update(data_numbers(ctx, ev.batch))
     numbers.update(baseline_numbers(ctx))
     seconds = time.perf_counter() - started
     findings, _ = before_training(Context(spec, train, 20, ctx.config, seed, val_data=val))
@@ -114,22 +115,16 @@ def loss_of(ctx: Context):
     return lambda outputs, batch: ctx.task.loss(outputs, batch, ctx.loss_fn)
 
 
-def data_numbers(ctx: Context) -> dict[str, float]:
+def data_numbers(ctx: Context, batch) -> dict[str, float]:
     numbers: dict[str, float] = {}
     if ctx.val_data is not None:
         found = leaks.overlap(ctx)
         numbers["overlap_fraction"] = found[0].evidence["fraction"] if found else 0.0
     items = ctx.sample()
     if ctx.task.token_level_targets:
-        saved = leaks.COPY_SHARE
-        leaks.COPY_SHARE = -1.0  # report the share whatever it is
-        try:
-            found = leaks.lm_copy(items)
-        finally:
-            leaks.COPY_SHARE = saved
-        if found:
-            numbers["lm_copy_share"] = max(found[0].evidence["share_equal"],
-                                           found[0].evidence["share_shifted_right"])
+        shares = leaks.token_shares(batch)
+        if shares is not None:
+            numbers["lm_copy_share"] = max(shares["equal"], shares["shifted_right"])
     elif ctx.task.real_targets:
         saved = leaks.LEAK_CORRELATION
         leaks.LEAK_CORRELATION = -1.0
@@ -148,8 +143,12 @@ def baseline_numbers(ctx: Context) -> dict[str, float]:
         return {}
     true, control = runs
     sign = 1.0 if ctx.task.higher_is_better else -1.0
-    return {"label_advantage": true.advantage_over(control),
-            "label_fit": sign * (true.train_metric - control.val_metric)}
+    numbers = {"label_advantage": true.advantage_over(control),
+               "label_fit": sign * (true.train_metric - control.val_metric)}
+    generalization = true.generalization(control.val_metric, ctx.task.higher_is_better)
+    if generalization is not None:
+        numbers["label_generalization"] = generalization
+    return numbers
 
 
 def main() -> None:

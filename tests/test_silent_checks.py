@@ -332,3 +332,24 @@ def test_shuffled_label_baseline_is_skipped_with_a_note_without_validation(tmp_p
     result = inspect_spec(path)
     assert any("no validation set" in note for note in result.notes)
     assert not any(f["code"] == "LABELS_NOT_LEARNABLE" for f in result.findings)
+
+
+def test_hugging_face_labels_equal_to_input_ids_are_not_a_copy_task(tmp_path):
+    """Dict items whose `labels` equal `input_ids` are the Hugging Face convention: the task
+    shifts them, so the model predicts the next token (issue 13.4 must not flag them)."""
+    body = """
+    def item(i):
+        return {"input_ids": SEQ[i], "attention_mask": torch.ones(T + 1, dtype=torch.long),
+                "labels": SEQ[i].clone()}
+
+    class DictLM(TinyLM):
+        def forward(self, input_ids, attention_mask):
+            return super().forward(input_ids)
+
+    def build_model(hidden_dim: int = 16):
+        return DictLM(hidden_dim)
+    """
+    header = TOKENS.replace("0.1 * torch.randn(T, hidden_dim)", "0.1 * torch.randn(T + 1, hidden_dim)")
+    assert silent_codes(spec_file(tmp_path, header, body, "lm")) == []
+    copied = body.replace('"labels": SEQ[i].clone()', '"labels": SEQ[i].roll(1)')
+    assert "TARGET_LEAK" in silent_codes(spec_file(tmp_path, header, copied, "lm", "copied"))

@@ -119,7 +119,7 @@ def before_training(ctx: Context) -> tuple[list[Finding], BatchEvidence]:
 def silent_bug_checks(ctx: Context, evidence: BatchEvidence) -> list[Finding]:
     """Bugs the ladder cannot see (issue 9): leaks in the data, the one-batch differential
     experiments, and the shuffled-label baseline. They run on passing ladders too."""
-    findings = guarded("data leak", lambda: leak_checks(ctx))
+    findings = guarded("data leak", lambda: leak_checks(ctx, evidence.batch))
     findings += guarded("silent-bug", lambda: silent_checks(ctx, evidence))
     if evidence.error is None:
         findings += guarded("shuffled-label", lambda: baseline_check(ctx))

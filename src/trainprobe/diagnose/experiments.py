@@ -20,6 +20,7 @@ from torch import Tensor, nn
 
 from ..engine.forward import forward
 from ..tasks import Batch
+from ..tasks.lm import token_ids
 from ..tasks.structure import batch_size_of, map_tensors, tensor_leaves
 
 TINY = 1e-12
@@ -98,13 +99,12 @@ def settle_batchnorm(model: nn.Module, batch: Batch) -> None:
 
 
 def ids_leaf(batch: Batch) -> tuple[str, Tensor] | None:
-    """The token-id input: the first integer leaf shaped like the (N, T) targets."""
-    shape = tuple(batch.targets.shape[:2])
-    for path, leaf in tensor_leaves(batch.inputs):
-        if not leaf.is_floating_point() and leaf.dtype != torch.bool and \
-                tuple(leaf.shape[:2]) == shape and leaf.ndim == 2:
-            return path, leaf
-    return None
+    """The token-id input: `input_ids` of a dict, else the first integer (N, T) leaf."""
+    ids = token_ids(batch.inputs)
+    if ids.is_floating_point() or ids.dtype == torch.bool or ids.ndim != 2:
+        return None
+    path = next((p for p, leaf in tensor_leaves(batch.inputs) if leaf is ids), "inputs")
+    return path, ids
 
 
 def swapped_ids(ids: Tensor, start: int, seed: int = 0) -> Tensor:

@@ -13,7 +13,9 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from ..tasks import SampledItems
+from ..tasks import Batch, SampledItems
+from ..tasks.collate import IGNORE_INDEX
+from ..tasks.lm import token_ids
 from ..tasks.structure import tensor_leaves
 from .context import Context
 from .data_checks import flat_inputs, tensor
@@ -33,10 +35,11 @@ LEAK_MIN_ITEMS = 20
 COPY_SHARE = 0.9
 
 
-def leak_checks(ctx: Context) -> list[Finding]:
+def leak_checks(ctx: Context, batch: Batch | None) -> list[Finding]:
+    """`batch`: the one-batch pass's collated batch (None when collate failed)."""
     findings = overlap(ctx) if ctx.val_data is not None else []
     if ctx.task.token_level_targets:
-        return findings + lm_copy(ctx.sample())
+        return findings + lm_copy(batch)
     if ctx.task.item_targets:
         findings += feature_leak(ctx, ctx.sample())
     return findings
@@ -90,22 +93,24 @@ def overlap(ctx: Context) -> list[Finding]:
 def feature_leak(ctx: Context, items: list[Any]) -> list[Finding]:
     """One input feature that predicts the target almost perfectly: for real targets a
     correlation above LEAK_CORRELATION, for classes a feature whose per-class value
-    ranges do not overlap (one threshold per class boundary separates them all)."""
-    if len(items) < LEAK_MIN_ITEMS or any(tensor(x).ndim != 1 for x, _ in items):
-        return []
-    x = flat_inputs(items)
-    if x is None or not bool(torch.isfinite(x).all()):
+    ranges do not overlap (one threshold per class boundary separates them all). Judged
+    per floating input tensor with one row per item."""
+    if len(items) < LEAK_MIN_ITEMS:
         return []
     y = torch.stack([tensor(t).float().reshape(-1) for _, t in items])
     if y.shape[1] != 1:
         return []
     y = y[:, 0]
-    if ctx.task.real_targets:
-        return correlated(x, y)
-    return separating(x, y)
+    for path, x in flat_inputs(items).items():
+        if x.shape[0] != len(items) or not bool(torch.isfinite(x).all()):
+            continue
+        found = correlated(path, x, y) if ctx.task.real_targets else separating(path, x, y)
+        if found:
+            return found
+    return []
 
 
-def correlated(x: Tensor, y: Tensor) -> list[Finding]:
+def correlated(path: str, x: Tensor, y: Tensor) -> list[Finding]:
     xs, ys = x - x.mean(0), y - y.mean()
     scale = xs.norm(dim=0) * ys.norm()
     valid = scale > 1e-12
@@ -117,12 +122,12 @@ def correlated(x: Tensor, y: Tensor) -> list[Finding]:
     value = float(corr[feature])
     if abs(value) <= LEAK_CORRELATION:
         return []
-    return [leak_finding(feature, f"has correlation {value:.4f} with the target",
+    return [leak_finding(path, feature, f"has correlation {value:.4f} with the target",
                          {"feature": feature, "correlation": value,
                           "threshold": LEAK_CORRELATION, "items": len(y)})]
 
 
-def separating(x: Tensor, y: Tensor) -> list[Finding]:
+def separating(path: str, x: Tensor, y: Tensor) -> list[Finding]:
     classes = torch.unique(y)
     if classes.numel() < 2 or min(int((y == c).sum()) for c in classes) < 3:
         return []
@@ -134,40 +139,50 @@ def separating(x: Tensor, y: Tensor) -> list[Finding]:
     if not bool(separated.any()):
         return []
     feature = int(separated.nonzero()[0])
-    return [leak_finding(feature, f"separates all {classes.numel()} classes by itself (the "
+    return [leak_finding(path, feature, f"separates all {classes.numel()} classes by itself (the "
                                   "classes' value ranges on it do not overlap)",
                          {"feature": feature, "classes": int(classes.numel()),
                           "items": len(y)})]
 
 
-def leak_finding(feature: int, what: str, evidence: dict[str, Any]) -> Finding:
+def leak_finding(path: str, feature: int, what: str, evidence: dict[str, Any]) -> Finding:
     return Finding(
         TARGET_LEAK, "warning",
         f"input feature {feature} {what}: the target is in the inputs, so the model learns "
-        "the shortcut and validation looks near perfect", where=f"inputs[:, {feature}]",
+        "the shortcut and validation looks near perfect", where=f"{path}[:, {feature}]",
         evidence=evidence,
         fix="drop the feature (or the column derived from the target, an ID sorted by "
             "label, a value recorded after the outcome) from the inputs", weight=2.0)
 
 
-def lm_copy(items: list[Any]) -> list[Finding]:
-    """Next-token targets must be the inputs shifted left by one. Targets equal to the
-    inputs (`(ids, ids)`) or shifted right make the task a copy: the model memorizes it
-    at once and learns nothing about language."""
-    same = right = back = total = 0
-    for x, y in items:
-        ids = next((leaf for _, leaf in tensor_leaves(x) if not leaf.is_floating_point()
-                    and leaf.ndim == 1 and leaf.shape == tensor(y).shape), None)
-        y = tensor(y)
-        if ids is None or ids.numel() < 2:
-            continue
-        total += ids.numel() - 1
-        same += int((y[1:] == ids[1:]).sum())
-        right += int((y[:-1] == ids[1:]).sum())
-        back += int((y[1:] == ids[:-1]).sum())
+def token_shares(batch: Batch | None) -> dict[str, float] | None:
+    """Shares of the target tokens equal to the input token at the same position, the
+    next one (a correct next-token target) and the previous one; padding not counted."""
+    if batch is None:
+        return None
+    ids, targets = token_ids(batch.inputs), batch.targets
+    if ids.is_floating_point() or ids.ndim != 2 or targets.ndim != 2 \
+            or ids.shape[1] < targets.shape[1] or targets.shape[1] < 3:
+        return None
+    ids = ids[:, : targets.shape[1]]
+    valid = (targets != IGNORE_INDEX)[:, 1:-1]
+    total = int(valid.sum())
     if not total:
+        return None
+    middle = targets[:, 1:-1]
+    same = {"equal": middle == ids[:, 1:-1], "shifted_left": middle == ids[:, 2:],
+            "shifted_right": middle == ids[:, :-2]}
+    return {key: int((hit & valid).sum()) / total for key, hit in same.items()}
+
+
+def lm_copy(batch: Batch | None) -> list[Finding]:
+    """Next-token targets must be the inputs shifted left by one. Targets equal to the
+    inputs (`(ids, ids)` items) or shifted right make the task a copy: the model memorizes
+    it at once and learns nothing about language. Read on the collated batch, after the
+    task's own shift of Hugging Face `labels`."""
+    shares = token_shares(batch)
+    if shares is None:
         return []
-    shares = {"equal": same / total, "shifted_left": right / total, "shifted_right": back / total}
     wrong = max(("equal", "shifted_right"), key=shares.get)
     if shares[wrong] < COPY_SHARE or shares[wrong] <= shares["shifted_left"]:
         return []
@@ -178,8 +193,7 @@ def lm_copy(items: list[Any]) -> list[Finding]:
         f"{shares[wrong]:.0%} of the target tokens are {what}: the model only has to copy "
         "a token it already sees, memorizes at once and learns no language",
         where="targets (train_dataset)",
-        evidence={**{f"share_{k}": v for k, v in shares.items()}, "tokens_compared": total,
-                  "threshold": COPY_SHARE},
+        evidence={**{f"share_{k}": v for k, v in shares.items()}, "threshold": COPY_SHARE},
         fix="return (seq[:-1], seq[1:]) from __getitem__: inputs are the tokens, targets the "
-            "next tokens (Hugging Face models that take labels=input_ids shift inside the "
-            "model; trainprobe's LM loss does not)", weight=3.2)]
+            "next tokens (or dict items whose 'labels' equal 'input_ids': trainprobe "
+            "shifts those itself)", weight=3.2)]
