@@ -256,3 +256,37 @@ def test_the_in_memory_example_runs_as_a_script(capsys, monkeypatch):
         type("Run", (), {"breaking_point": None})(), {"verdict": "pass", "diagnoses": []}))
     runpy.run_path(str(DEMOS / "in_memory_spec.py"), run_name="__main__")
     assert "verdict: pass" in capsys.readouterr().out
+
+
+# --- held-out specs: written in another style, never used while building the above -----
+HELDOUT = Path(__file__).parent / "specs" / "heldout_inputs"
+
+
+@pytest.mark.parametrize("name", ["tabular_dict_target", "sequence_loader",
+                                  "split_features_binary"])
+def test_heldout_specs_pass_and_diagnose_clean(name):
+    spec = load_spec(HELDOUT / f"{name}.py")
+    run, report = tp.probe(spec, [1, 2, 5], overrides=QUICK)
+    assert run.verdict == "pass", [r.stop_reason for r in run.rungs]
+    assert not [f for f in report["diagnoses"] if f["severity"] == "error"]
+    assert not [f for f in diagnose_spec(spec) if f["code"] == "INPUT_SCALE"]  # ids unjudged
+
+
+def squashed(spec: tp.Spec) -> tp.Spec:
+    """The same spec with a sigmoid on the model's output (BCE-with-logits then cannot
+    memorize), whatever structure forward takes."""
+    from trainprobe.diagnose.fixes import OutputFix
+
+    return spec.replaced(model_factory=lambda hidden_dim=32: OutputFix(
+        spec.model_factory(hidden_dim=hidden_dim), torch.sigmoid))
+
+
+@pytest.mark.parametrize("name", ["sequence_loader", "split_features_binary"])
+def test_heldout_broken_variants_are_named_and_confirmed(name):
+    spec = squashed(load_spec(HELDOUT / f"{name}.py"))
+    run, report = tp.probe(spec, [1, 2], overrides=QUICK)
+    top = report["diagnoses"][:3]
+    assert run.verdict == "fail"
+    assert "OUTPUT_ACTIVATION_MISMATCH" in [f["code"] for f in top], [f["code"] for f in top]
+    finding = next(f for f in top if f["code"] == "OUTPUT_ACTIVATION_MISMATCH")
+    assert finding["evidence"].get("rung_passed") is True, finding["evidence"]
