@@ -202,35 +202,35 @@ def test_structure_errors_name_the_item_and_the_path(items, message):
     assert "\n" not in str(raised.value)
 
 
+class Net(nn.Module):
+    """forward(x): a dict item's "x" reaches it by keyword."""
+
+    def __init__(self):
+        super().__init__()
+        self.layer = nn.Linear(4, 2)
+
+    def forward(self, x):
+        return self.layer(x)
+
+
+class Features(Net):
+    def forward(self, features):
+        return self.layer(features)
+
+
 def test_a_forward_that_rejects_the_dict_keys_gets_keys_and_signature_in_one_line():
-    class Net(nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.layer = nn.Linear(4, 2)
-
-        def forward(self, features):
-            return self.layer(features)
-
     items = [{"x": torch.randn(4), "labels": i % 2} for i in range(8)]
-    spec = tp.Spec(task="classification", build_model=Net, build_data=lambda: (items, None))
+    spec = tp.Spec(task="classification", build_model=Features, build_data=lambda: (items, None))
     with pytest.raises(SpecError) as raised:
         tp.probe(spec, [1], diagnose=False)
     text = str(raised.value)
-    assert "Net.forward(features) does not accept the inputs (keys x)" in text
+    assert "Features.forward(features) does not accept the inputs (keys x)" in text
     assert "\n" not in text
 
 
 def test_a_user_collate_returning_a_dict_with_labels():
     def collate(items):
         return {"x": torch.stack([x for x, _ in items]), "labels": torch.tensor([y for _, y in items])}
-
-    class Net(nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.layer = nn.Linear(4, 2)
-
-        def forward(self, x):
-            return self.layer(x)
 
     items = [(torch.randn(4), i % 2) for i in range(10)]
     spec = tp.Spec(task="classification", build_model=Net, build_data=lambda: (items, None),
