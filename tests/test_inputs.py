@@ -36,6 +36,7 @@ FORMS = ["two_input_pageflip", "bert_dict_items", "gpt2_lm_items", "varlen_token
          "own_collate", "in_memory_spec"]
 
 
+@pytest.mark.filterwarnings("error:trainprobe:RuntimeWarning")  # every check ran
 @pytest.mark.parametrize("name", FORMS)
 def test_each_input_form_probes_diagnoses_and_trains(name, tmp_path):
     spec = demo_spec(name)
@@ -262,6 +263,7 @@ def test_the_in_memory_example_runs_as_a_script(capsys, monkeypatch):
 HELDOUT = Path(__file__).parent / "specs" / "heldout_inputs"
 
 
+@pytest.mark.filterwarnings("error:trainprobe:RuntimeWarning")  # every check ran
 @pytest.mark.parametrize("name", ["tabular_dict_target", "sequence_loader",
                                   "split_features_binary"])
 def test_heldout_specs_pass_and_diagnose_clean(name):

@@ -112,12 +112,13 @@ def short_run(ctx: Context, items: Sequence[Any], val: Sequence[Any], steps: int
         "batch_size": 64, "schedule": "constant", "warmup_steps": 0})
     torch.manual_seed(config.seed)
     model = ctx.spec.build_model(**ctx.hints())
+    collate = ctx.spec.user_collate()
     trainer = Trainer(model, ctx.task, items, config, eval_data=val, loss_fn=ctx.loss_fn,
-                      stats=ctx.stats)
+                      stats=ctx.stats, collate=collate)
     before: EvalResult = trainer.run_eval(emit=False)
     trainer.fit()
     after = trainer.run_eval(emit=False)
-    batches = BatchStream(items, ctx.task, 256, config.seed, shuffle=False)
+    batches = BatchStream(items, ctx.task, 256, config.seed, shuffle=False, collate=collate)
     fitted = evaluate(trainer.model, batches.all_batches(), ctx.task, ctx.loss_fn,
                       trainer.device, ctx.task.reference_counts(batches.all_batches()),
                       ctx.stats)

@@ -49,8 +49,7 @@ class LanguageModel(Task):
         """Hugging Face items ({"input_ids", "labels"} of one length) hold unshifted labels:
         position t predicts labels[t+1]. Shift them here; `(tokens, next_tokens)` items
         are already shifted and stay as they are."""
-        ids = token_ids(batch.inputs)
-        if isinstance(batch.inputs, Mapping) and batch.targets.shape == ids.shape:
+        if unshifted_labels(batch.inputs, batch.targets):
             return replace(batch, targets=batch.targets[:, 1:].contiguous())
         return batch
 
@@ -107,6 +106,18 @@ def token_ids(inputs: Any) -> Tensor:
     if isinstance(inputs, Mapping) and isinstance(inputs.get("input_ids"), Tensor):
         return inputs["input_ids"]
     return first_tensor(inputs)
+
+
+def unshifted_labels(inputs: Any, targets: Any) -> bool:
+    """The Hugging Face convention: dict inputs with input_ids, labels of the same length."""
+    return isinstance(inputs, Mapping) and isinstance(targets, Tensor) and \
+        targets.shape == token_ids(inputs).shape
+
+
+def next_token_pair(inputs: Any, target: Tensor) -> tuple[Tensor, Tensor]:
+    """One item as (tokens, next_tokens) of equal length, whatever its convention."""
+    ids = token_ids(inputs)
+    return (ids[:-1], target[1:]) if unshifted_labels(inputs, target) else (ids, target)
 
 
 def perplexity(loss: float) -> float:
