@@ -211,9 +211,11 @@ def as_spec(spec: Spec | str | Path, caller: str = "trainprobe") -> Spec:
 def source_file(function: Callable[..., Any]) -> Path:
     """Where an in-memory spec's build_model is defined: tracebacks point there."""
     try:
-        return Path(inspect.getsourcefile(function) or "<spec>").resolve()
+        source = Path(inspect.getsourcefile(function) or "<spec>").resolve()
     except TypeError:
         return Path("<spec>")
+    # a spec built by trainprobe itself (an integration) has no user file to point at
+    return Path("<spec>") if Path(__file__).parent in source.parents else source
 
 
 def has_dict_items(dataset: Any) -> bool:
