@@ -14,7 +14,7 @@ from trainprobe.diagnose.dynamics import dynamics_checks
 from trainprobe.diagnose.findings import Finding
 from trainprobe.diagnose.rank import rank
 from trainprobe.diagnose.user_errors import error_finding
-from trainprobe.engine import make_config
+from trainprobe.engine import EvalRecord, make_config
 from trainprobe.errors import UserCodeError
 from trainprobe.overfit.ladder import RungResult
 from trainprobe.spec import Spec
@@ -85,7 +85,8 @@ def test_passed_rungs_are_not_judged():
 
 
 def test_loss_falling_while_metric_stuck():
-    evals = [(10, 2.0, {"accuracy": 0.0}), (200, 0.01, {"accuracy": 0.0})]
+    evals = [EvalRecord(loss, {"accuracy": 0.0}, "accuracy", False, 5, step=step, monitored=loss)
+             for step, loss in ((10, 2.0), (200, 0.01))]
     found = dynamics_checks(context(), [rung(decay(2.3, 0.02, 200), evals=evals,
                                              stop="max_steps")])
     assert found[0].code == "LOSS_TASK_MISMATCH"

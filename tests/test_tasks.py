@@ -13,7 +13,7 @@ from torch import nn
 
 from trainprobe.diagnose.context import Context
 from trainprobe.diagnose.dynamics import Curve, metric_checks
-from trainprobe.engine import make_config
+from trainprobe.engine import EvalRecord, make_config
 from trainprobe.engine.evaluate import evaluate
 from trainprobe.engine.forward import forward
 from trainprobe.overfit.ladder import RungResult
@@ -92,7 +92,8 @@ def test_metric_direction(name, metric, higher):
 
 def ctc_rung(wer_values: list[float]) -> RungResult:
     losses = [3.0 * 0.5 ** i for i in range(len(wer_values))]
-    evals = [(i + 1, loss, {"wer": w}) for i, (loss, w) in enumerate(zip(losses, wer_values))]
+    evals = [EvalRecord(loss, {"wer": w}, "wer", False, 5, step=i + 1, monitored=loss)
+             for i, (loss, w) in enumerate(zip(losses, wer_values))]
     return RungResult(n=5, passed=False, steps=len(losses), seconds=0.1, final_loss=losses[-1],
                       metric_name="wer", metric_value=wer_values[-1], stop_reason="max_steps",
                       config={"lr": 1e-3}, losses=losses, evals=evals)

@@ -12,15 +12,19 @@ from test_train_support import (
     write_spec,
 )
 
-from trainprobe.engine import EvalResult, Trainer, make_config
+from trainprobe.engine import EvalRecord, EvalResult, Trainer, make_config
 from trainprobe.errors import ConfigError
 from trainprobe.spec import load_spec
 from trainprobe.train.checkpoint import CheckpointCallback, load_checkpoint
 
 
-def scripted_eval(loss: float) -> EvalResult:
-    return EvalResult(loss=loss, metrics={"accuracy": 0.5}, metric_name="accuracy",
-                      memorized=False, items=32)
+def scripted_eval(trainer: Trainer, loss: float, accuracy: float = 0.5) -> EvalRecord:
+    """An eval as Trainer.run_eval records it: appended to the one eval history."""
+    result = EvalResult(loss=loss, metrics={"accuracy": accuracy}, metric_name="accuracy",
+                        memorized=False, items=32)
+    record = EvalRecord.of(trainer.step, result, trainer.monitor.value(result))
+    trainer.evals.append(record)
+    return record
 
 
 @pytest.fixture
@@ -42,7 +46,7 @@ def test_best_checkpoint_survives_later_worse_evals(tmp_path, trainer):
             for parameter in trainer.model.parameters():
                 parameter.add_(0.1)  # the weights change between evals
         snapshots[step] = {k: v.clone() for k, v in trainer.model.state_dict().items()}
-        checkpoints.after_eval(trainer, scripted_eval(loss))
+        checkpoints.after_eval(trainer, scripted_eval(trainer, loss))
 
     best = load_checkpoint(checkpoints.best_path)
     assert (best["step"], best["val_loss"]) == (20, 0.5)
@@ -52,6 +56,25 @@ def test_best_checkpoint_survives_later_worse_evals(tmp_path, trainer):
     assert not checkpoints.last_path.exists()  # ckpt_every=None: no periodic checkpoint
 
 
+def test_best_checkpoint_follows_the_monitored_metric(tmp_path):
+    """monitor: val_metric picks the eval with the highest accuracy (mode max from the
+    task), not the lowest loss: the BERT case of issue 13, where loss and accuracy disagree."""
+    spec = load_spec(write_spec(tmp_path))
+    train_data, val_data = spec.build_data()
+    config = make_config({**TINY_CONFIG, "augment": False, "monitor": "val_metric"})
+    trainer = Trainer(spec.build_model(), spec.task, train_data, config, eval_data=val_data)
+    assert (trainer.monitor.key, trainer.monitor.mode) == ("val_metric", "max")
+    checkpoints = CheckpointCallback(tmp_path / "run", {}, ckpt_every=None)
+    # (step, loss, accuracy): loss lowest at step 20, accuracy highest at step 40
+    for step, loss, accuracy in [(10, 0.9, 0.30), (20, 0.5, 0.37), (30, 0.7, 0.41),
+                                 (40, 0.8, 0.47), (50, 0.6, 0.47)]:
+        trainer.step = step
+        checkpoints.after_eval(trainer, scripted_eval(trainer, loss, accuracy))
+    best = load_checkpoint(checkpoints.best_path)
+    assert best["step"] == 40 and checkpoints.best_step == 40
+    assert checkpoints.best.metrics["accuracy"] == 0.47  # an equal later value never wins
+
+
 def test_periodic_checkpoint_waits_for_the_steps_eval(tmp_path, trainer):
     """last.pt at a checkpoint step that is also an eval step includes that eval."""
     checkpoints = CheckpointCallback(tmp_path / "run", {}, ckpt_every=20)
@@ -59,16 +82,16 @@ def test_periodic_checkpoint_waits_for_the_steps_eval(tmp_path, trainer):
     trainer.step = 20
     checkpoints.after_step(trainer, torch.tensor(1.0))
     assert not checkpoints.last_path.exists()  # eval due at step 20: not yet
-    checkpoints.after_eval(trainer, scripted_eval(0.8))
+    checkpoints.after_eval(trainer, scripted_eval(trainer, 0.8))
     saved = load_checkpoint(checkpoints.last_path)
     assert saved["step"] == 20
-    assert saved["trainer"]["callbacks"]["checkpoints"]["evals"][-1]["val_loss"] == 0.8
+    assert saved["trainer"]["evals"][-1]["loss"] == 0.8  # the trainer's one eval history
 
 
 def test_failed_write_leaves_previous_checkpoint_intact(tmp_path, trainer, monkeypatch):
     checkpoints = CheckpointCallback(tmp_path / "run", {}, ckpt_every=None)
     trainer.step = 10
-    checkpoints.after_eval(trainer, scripted_eval(0.9))
+    checkpoints.after_eval(trainer, scripted_eval(trainer, 0.9))
 
     def torn_save(payload, path):
         with open(path, "wb") as handle:
@@ -78,7 +101,7 @@ def test_failed_write_leaves_previous_checkpoint_intact(tmp_path, trainer, monke
     monkeypatch.setattr(torch, "save", torn_save)
     trainer.step = 20
     with pytest.raises(OSError, match="disk full"):
-        checkpoints.after_eval(trainer, scripted_eval(0.1))
+        checkpoints.after_eval(trainer, scripted_eval(trainer, 0.1))
     assert load_checkpoint(checkpoints.best_path)["step"] == 10
     assert [p.name for p in checkpoints.best_path.parent.iterdir()] == ["best.pt"]
 

@@ -13,15 +13,16 @@ from test_train_support import (
     write_spec,
 )
 
+from trainprobe.engine import Monitor
 from trainprobe.train import EarlyStopping
 from trainprobe.workflows import train
 
 NAN = math.nan
 
 
-def first_stop(losses, patience, min_delta):
+def first_stop(losses, patience, min_delta, mode="min"):
     """1-based index of the first eval after which should_stop says stop, else None."""
-    rule = EarlyStopping(patience, min_delta)
+    rule = EarlyStopping(patience, min_delta, monitor=Monitor("val_metric", mode))
     for index in range(1, len(losses) + 1):
         stop, reason = rule.should_stop(losses[:index])
         if stop:
@@ -47,6 +48,18 @@ def test_should_stop_on_scripted_sequences(losses, patience, min_delta, expected
     assert first_stop(losses, patience, min_delta) == expected_stop_eval
 
 
+@pytest.mark.parametrize("accuracies, patience, min_delta, expected_stop_eval", [
+    ([0.3, 0.4, 0.5, 0.6], 1, 0.0, None),  # rising: always improving in mode max
+    ([0.3, 0.37, 0.35, 0.41, 0.47, 0.46, 0.45], 2, 0.0, 7),  # best 0.47 at eval 5
+    ([0.5, 0.5, 0.5], 2, 0.0, 3),  # equal is not an improvement
+    ([0.5, 0.52, 0.54, 0.56], 3, 0.1, 4),  # gains below min_delta do not count
+    ([0.5, NAN], 5, 0.0, 2),
+])
+def test_should_stop_in_mode_max(accuracies, patience, min_delta, expected_stop_eval):
+    """monitor: val_metric on accuracy (mode max): a falling loss no longer decides."""
+    assert first_stop(accuracies, patience, min_delta, "max") == expected_stop_eval
+
+
 @pytest.fixture(scope="module")
 def spec(tmp_path_factory):
     return write_spec(tmp_path_factory.mktemp("early"))
@@ -59,7 +72,7 @@ def test_run_stops_early_and_restores_best_weights(spec, tmp_path):
     result = train(spec, config, tmp_path / "run")
     assert result.steps == 30 and result.stop_reason.startswith("early stopping")
     assert result.restored_best
-    best_step = min(result.evals, key=lambda e: e["val_loss"])["step"]
+    best_step = min(result.evals, key=lambda e: e.loss).step
     assert result.best_step == best_step
     assert same_weights(result.model.state_dict(), weights(result.best_checkpoint))
     assert weights(result.last_checkpoint).keys() == result.model.state_dict().keys()

@@ -62,7 +62,7 @@ def test_resume_reproduces_uninterrupted_run(uninterrupted, tmp_path, stopper):
     assert resumed.losses == full.losses  # exact, step for step
     assert same_weights(weights(resumed.last_checkpoint), weights(full.last_checkpoint))
     assert resumed.best_step == full.best_step
-    assert [e["val_loss"] for e in resumed.evals] == [e["val_loss"] for e in full.evals]
+    assert [e.loss for e in resumed.evals] == [e.loss for e in full.evals]
     # the log continues as if never stopped: identical train records
     assert train_lines(tmp_path / "run") == train_lines(full.run_dir)
 

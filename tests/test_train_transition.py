@@ -14,12 +14,12 @@ from trainprobe.train.config_file import load_config_file
 from trainprobe.train.transition import transition
 
 
-def write_report(folder, passed=(1, 2, 5, 10, 20, 50, 100), failed=()):
+def write_report(folder, passed=(1, 2, 5, 10, 20, 50, 100), failed=(), task="classification"):
     ladder = [{"n": n, "passed": True, "steps": 40, "seconds": 0.5, "final_loss": 0.01,
                "metric": {"name": "accuracy", "value": 1.0}} for n in passed]
     ladder += [{"n": n, "passed": False, "steps": 900, "seconds": 9.0, "final_loss": 1.2,
                 "metric": {"name": "accuracy", "value": 0.4}} for n in failed]
-    report = {"schema": "trainprobe.report/1", "task": "classification",
+    report = {"schema": "trainprobe.report/1", "task": task,
               "verdict": "fail" if failed else "pass",
               "breaking_point": failed[0] if failed else None, "ladder": ladder,
               "diagnoses": []}
@@ -47,6 +47,25 @@ def test_transition_follows_the_practice(tmp_path):
     assert all(c.why for c in plan.changes)
     text = out.read_text()
     assert "lr: 0.0003333  # about 3x lower" in text  # each change says why, in the file
+
+
+@pytest.mark.parametrize("task, monitor, mode, why", [
+    ("classification", "val_metric", "max", "follow accuracy (max), the number this task is "
+                                            "judged by"),
+    ("binary", "val_metric", "max", "follow accuracy (max)"),
+    ("ctc", "val_metric", "min", "follow WER (min)"),
+    ("lm", "val_loss", "min", "perplexity = exp(loss)"),
+    ("regression", "val_loss", "min", "R² = 1 - MSE / Var(y)"),
+])
+def test_transition_monitors_what_the_task_is_judged_by(tmp_path, task, monitor, mode, why):
+    """Issue 13 item 2: the best checkpoint, early stopping and the plateau follow the
+    task's metric when users judge by it, and config.yaml says why."""
+    out = tmp_path / "config.yaml"
+    transition(write_report(tmp_path, task=task), out=out)
+    config = load_config_file(out)
+    assert (config.monitor, config.mode) == (monitor, mode)
+    line = next(line for line in out.read_text().splitlines() if line.startswith("monitor:"))
+    assert why in line, line
 
 
 def test_with_spec_uses_data_size_and_build_augment(tmp_path):

@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 
 from ..engine.config import TrainConfig, make_config
+from ..engine.monitor import LOWER_IS_BETTER
 from ..engine.schedule import planned_lr, schedule_info
 from ..errors import ConfigError
 from ..formatting import DIGITS, json_safe
@@ -17,7 +18,6 @@ from .records import RunLog
 from .smoothing import window_means
 
 SUMMARY_SCHEMA = "trainprobe.summary/1"
-LOWER_IS_BETTER = {"wer", "cer", "mse", "mae", "rmse", "perplexity", "loss", "error"}
 
 
 def clean(value: Any) -> Any:
@@ -32,6 +32,20 @@ def best_checkpoint_step(run: RunLog, manifest: dict[str, Any]) -> tuple[int | N
     if marked:
         return int(marked[-1]["step"]), marked[-1].get("path")
     return None, None
+
+
+def best_checkpoint_evidence(run: RunLog, manifest: dict[str, Any],
+                             step: int) -> dict[str, Any]:
+    """What the best checkpoint was chosen by and its metric, beside its step: the eval
+    record at that step (the manifest or the `best` event name the monitor)."""
+    recorded = manifest.get("best_checkpoint") or {}
+    marked = [e for e in run.events if e.get("event") == "best" and e.get("step") == step]
+    monitor = recorded.get("monitor") or (marked[-1].get("monitor") if marked else None)
+    at = np.flatnonzero(run.evals.steps == step)
+    metric = float(run.evals.get("val_metric")[at[-1]]) if at.size else None
+    val_loss = float(run.evals.get("val_loss")[at[-1]]) if at.size else None
+    return {"monitor": monitor or "val_loss", "metric_name": run.metric_name,
+            "metric": metric, "val_loss": val_loss}
 
 
 def train_at_evals(run: RunLog) -> np.ndarray:
@@ -147,10 +161,23 @@ def headline(verdict: str, onset: Any, best: dict[str, Any] | None,
                 f"{onset.t_val_min}) with a small gap.")
     else:
         text = "Inconclusive: too few evaluations to judge."
-    if best and best.get("step") is not None and best.get("at_val_min") is not None:
-        where = "at" if best["at_val_min"] else "away from"
-        text += f" Best checkpoint: step {best['step']}, {where} the validation minimum."
+    if best and best.get("step") is not None:
+        text += " " + best_sentence(best)
     return text
+
+
+def best_sentence(best: dict[str, Any]) -> str:
+    """"Best checkpoint: step 40 (accuracy 0.47), chosen by val_metric (max)." The metric
+    beside the step; the validation-minimum judgement only when the loss chose it."""
+    metric = best.get("metric")
+    shown = f" ({best.get('metric_name')} {metric:.4g})" if metric is not None else ""
+    monitor = str(best.get("monitor") or "val_loss")
+    if not monitor.startswith("val_loss"):
+        return f"Best checkpoint: step {best['step']}{shown}, chosen by {monitor}."
+    if best.get("at_val_min") is None:
+        return f"Best checkpoint: step {best['step']}{shown}."
+    where = "at" if best["at_val_min"] else "away from"
+    return f"Best checkpoint: step {best['step']}{shown}, {where} the validation minimum."
 
 
 def summarize(run: RunLog, manifest: dict[str, Any] | None = None,
@@ -168,7 +195,8 @@ def summarize(run: RunLog, manifest: dict[str, Any] | None = None,
     if best_step is not None:
         best = {"path": best_path, "step": best_step, "at_val_min": onset.best_at_val_min,
                 "distance_steps": onset.best_distance, "tolerance_steps": onset.tolerance_steps,
-                "excess_loss": onset.best_excess}
+                "excess_loss": onset.best_excess,
+                **best_checkpoint_evidence(run, manifest, best_step)}
     by_code = {c.code: c for c in checks}
     layers = layer_health(run.stats)
     findings = [c.code for c in checks if c.applies]

@@ -163,8 +163,8 @@ def lr_checks(ctx: Context, rung: RungResult, curve: Curve, where: str,
 def metric_checks(ctx: Context, rung: RungResult, curve: Curve, where: str,
                   base: dict) -> list[Finding]:
     findings = []
-    evals = [(step, loss, metrics) for step, loss, metrics in rung.evals
-             if math.isfinite(loss) and rung.metric_name in metrics]
+    evals = [(record.step, record.loss, record.metrics) for record in rung.evals
+             if math.isfinite(record.loss) and rung.metric_name in record.metrics]
     if len(evals) >= 2:
         first, last = evals[0], evals[-1]
         higher = ctx.spec.task.higher_is_better

@@ -49,6 +49,9 @@ class TrainConfig(BaseModel):
     min_delta: float = Field(0.0, ge=0)
     restore_best: bool = True
     on_nonfinite: Literal["stop", "warn"] = "stop"  # a NaN/inf training loss
+    # what "better" means for best.pt, early stopping and the plateau schedule
+    monitor: str = Field("val_loss", pattern=r"^(val_loss|val_metric|val/.+)$")
+    mode: Literal["min", "max"] | None = None  # None: from the monitored quantity
     ckpt_every: int | None = Field(None, ge=1)
     tensorboard: bool = False
     # runtime

@@ -51,8 +51,16 @@ class Plateau:
         self.bad_evals = 0
         self.scale = 1.0
 
-    def update(self, value: float) -> None:
-        if value < self.best * (1 - self.threshold):
+    def update(self, value: float, mode: str = "min") -> None:
+        """One eval's monitored value; `mode` "max" for a quantity that should rise
+        (ReduceLROnPlateau's relative threshold in that direction). `best` starts at inf,
+        which in either mode means "nothing seen yet"."""
+        if mode == "max":
+            better = math.isfinite(value) and (
+                self.best == math.inf or value > self.best * (1 + self.threshold))
+        else:
+            better = value < self.best * (1 - self.threshold)
+        if better:
             self.best = value
             self.bad_evals = 0
             return

@@ -25,9 +25,10 @@ from .batches import BatchStream
 from .config import TrainConfig
 from .device import autocast, choose_device, needs_grad_scaler
 from .distributed import Distributed
-from .evaluate import EvalResult, evaluate
+from .evaluate import evaluate
 from .events import Callback, StopReason, StopTraining
 from .forward import forward
+from .monitor import EvalRecord, monitor_for
 from .schedule import Plateau, lr_at
 
 SYNC_EVERY = 16  # steps between host syncs of the loss on an accelerator
@@ -39,15 +40,15 @@ class FitResult:
     seconds: float
     stop_reason: str
     losses: list[float] = field(default_factory=list)  # train loss per optimizer step
-    evals: list[tuple[int, EvalResult]] = field(default_factory=list)
+    evals: list[EvalRecord] = field(default_factory=list)
 
     @property
     def final_loss(self) -> float | None:
         return self.losses[-1] if self.losses else None
 
     @property
-    def last_eval(self) -> EvalResult | None:
-        return self.evals[-1][1] if self.evals else None
+    def last_eval(self) -> EvalRecord | None:
+        return self.evals[-1] if self.evals else None
 
     @property
     def stopped_by(self) -> StopReason | None:
@@ -86,7 +87,8 @@ class Trainer:
         self.step = 0  # optimizer steps taken
         self.lr = lr_at(0, config)
         self.losses: list[float] = []
-        self.evals: list[tuple[int, EvalResult]] = []
+        self.monitor = monitor_for(config.monitor, config.mode, task)
+        self.evals: list[EvalRecord] = []  # the one eval history; callbacks read it
         self.stop_reason = ""
         self.seconds = 0.0  # training time, carried across --resume
         self._pending: list[Tensor] = []
@@ -159,19 +161,20 @@ class Trainer:
             total += loss.detach().float() * share / accum
         return self.distributed.average(total)
 
-    def run_eval(self, emit: bool = True) -> EvalResult:
+    def run_eval(self, emit: bool = True) -> EvalRecord:
         data = self.eval_batches or self.batches
         if self._reference is None:  # data-only counts: the same at every eval
             self._reference = self.task.reference_counts(data.all_batches())
         result = evaluate(self.model, data.all_batches(), self.task, self.loss_fn, self.device,
                           self._reference, self.stats)
         self.flush_losses()
-        self.evals.append((self.step, result))
+        record = EvalRecord.of(self.step, result, self.monitor.value(result))
+        self.evals.append(record)
         if emit:
             if self.config.schedule == "plateau":
-                self.plateau.update(result.loss)
-            self.emit("after_eval", result)
-        return result
+                self.plateau.update(record.monitored, self.monitor.mode)
+            self.emit("after_eval", record)
+        return record
 
     def stop_if_over_budget(self, elapsed: float) -> None:
         config = self.config
@@ -233,6 +236,7 @@ class Trainer:
             "step": self.step,
             "seconds": self.seconds,
             "losses": list(self.losses),
+            "evals": [record.state() for record in self.evals],
             "rng_cpu": torch.get_rng_state(),
             "rng_python": random.getstate(),
             "rng_numpy": numpy_rng_state(),
@@ -250,6 +254,7 @@ class Trainer:
         self.step = int(state["step"])
         self.seconds = float(state["seconds"])
         self.losses = list(state["losses"])
+        self.evals = load_evals(state)
         torch.set_rng_state(state["rng_cpu"])
         if "rng_python" in state:  # augmentations often draw from random or numpy
             random.setstate(state["rng_python"])
@@ -259,6 +264,15 @@ class Trainer:
         for callback in self.callbacks:
             if callback.state_key and callback.state_key in state["callbacks"]:
                 callback.load_state_dict(state["callbacks"][callback.state_key])
+
+
+def load_evals(state: dict[str, Any]) -> list[EvalRecord]:
+    """The eval history of a trainer state; checkpoints written before EvalRecord kept it
+    in the checkpoint callback's state."""
+    if "evals" in state:
+        return [EvalRecord.from_state(record) for record in state["evals"]]
+    old = (state.get("callbacks") or {}).get("checkpoints") or {}
+    return [EvalRecord.from_checkpoint_v1(record) for record in old.get("evals", [])]
 
 
 def build_optimizer(model: nn.Module, config: TrainConfig) -> torch.optim.Optimizer:

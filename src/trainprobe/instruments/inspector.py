@@ -364,8 +364,11 @@ class InspectorCallback(Callback):
 
     def after_eval(self, trainer: Trainer, result: EvalResult) -> None:
         metric = result.metrics.get(result.metric_name)
+        # the task's other metrics as val/<name>: any of them can be `monitor`ed
+        others = {name: value for name, value in result.metrics.items()
+                  if name != result.metric_name}
         self.inspector.eval(val_loss=result.loss, val_metric=metric,
-                            metric_name=result.metric_name, step=trainer.step)
+                            metric_name=result.metric_name, step=trainer.step, **others)
 
     def after_fit(self, trainer: Trainer) -> None:
         self.inspector.close()

@@ -11,7 +11,7 @@ from typing import Any, Literal
 import torch
 from torch.utils.data import Subset
 
-from ..engine import Callback, EvalResult, StopReason, Trainer, make_config
+from ..engine import Callback, EvalRecord, StopReason, Trainer, make_config
 from ..engine.config import TrainConfig
 from ..errors import ConfigError, UserCodeError
 from ..formatting import finite_or_none
@@ -42,7 +42,7 @@ class RungResult:
     stop_reason: str
     config: dict[str, Any]
     losses: list[float] = field(default_factory=list)
-    evals: list[tuple[int, float, dict[str, float]]] = field(default_factory=list)
+    evals: list[EvalRecord] = field(default_factory=list)  # the trainer's eval history
     error: UserCodeError | None = None
     applicable: bool = True  # False: the rung cannot run by construction (see NOT_APPLICABLE)
 
@@ -160,10 +160,10 @@ def is_out_of_memory(error: BaseException) -> bool:
         or "can't allocate memory" in text or "cannot allocate memory" in text
 
 
-def ensure_final_eval(trainer: Trainer) -> EvalResult:
+def ensure_final_eval(trainer: Trainer) -> EvalRecord:
     last = trainer.evals[-1] if trainer.evals else None
-    if last is not None and last[0] == trainer.step:
-        return last[1]
+    if last is not None and last.step == trainer.step:
+        return last
     return trainer.run_eval(emit=False)
 
 
@@ -174,7 +174,7 @@ def rung_result(n: int, trainer: Trainer, config: TrainConfig) -> RungResult:
         final_loss=finite_or_none(final.loss), metric_name=final.metric_name,
         metric_value=final.metric, stop_reason=trainer.stop_reason or StopReason.MEMORIZED.value,
         config=config.model_dump(), losses=list(trainer.losses),
-        evals=[(step, r.loss, r.metrics) for step, r in trainer.evals],
+        evals=list(trainer.evals),
     )
 
 

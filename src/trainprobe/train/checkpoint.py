@@ -4,8 +4,10 @@ Layout inside the run directory:
 
     checkpoints/last.pt  the latest complete step: every `ckpt_every` steps, at the end of
                          the run and on an interrupt. `--resume` continues from it.
-    checkpoints/best.pt  the state at the lowest validation loss seen so far. Replaced only
-                         by a strictly lower loss: a later, worse eval never touches it.
+    checkpoints/best.pt  the state at the best monitored value so far (`monitor`/`mode`:
+                         the lowest validation loss by default). Replaced only by a strictly
+                         better finite value: a later, worse (or equal, or NaN) eval never
+                         touches it.
 
 Each file is one dict (read with `torch.load(path, weights_only=True)`):
 
@@ -22,14 +24,13 @@ step the published `last.pt` holds: a resume after SIGKILL continues an identica
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 import torch
 
-from ..engine import Callback, EvalResult, StopReason, Trainer
+from ..engine import Callback, EvalRecord, Monitor, StopReason, Trainer
 from ..errors import ConfigError
 from ..io import atomic_write
 
@@ -88,11 +89,17 @@ class CheckpointCallback(Callback):
         self.config_dump = config_dump
         self.ckpt_every = ckpt_every
         self.on_event = on_event or (lambda *args, **kwargs: None)
-        self.best_val_loss: float | None = None
-        self.best_step: int | None = None
-        self.evals: list[dict[str, Any]] = []  # {"step", "val_loss", "metric", "metric_name"}
+        self.best: EvalRecord | None = None  # read from trainer.evals, the one eval history
         self.last_saved_step: int | None = None
         self._boundary: dict[str, Any] | None = None
+
+    @property
+    def best_step(self) -> int | None:
+        return self.best.step if self.best is not None else None
+
+    @property
+    def best_val_loss(self) -> float | None:
+        return self.best.loss if self.best is not None else None
 
     @property
     def last_path(self) -> Path:
@@ -104,6 +111,7 @@ class CheckpointCallback(Callback):
 
     # --- events -------------------------------------------------------------------------
     def before_fit(self, trainer: Trainer) -> None:
+        self.best = best_record(trainer.evals, trainer.monitor)
         if trainer.step > 0:
             self.on_event("resume", trainer.step, path=str(self.last_path))
 
@@ -115,12 +123,12 @@ class CheckpointCallback(Callback):
         if not eval_due(trainer) and self.ckpt_due(trainer.step):
             self.save_last(trainer)
 
-    def after_eval(self, trainer: Trainer, result: EvalResult) -> None:
-        self.evals.append({"step": trainer.step, "val_loss": result.loss,
-                           "metric": result.metric, "metric_name": result.metric_name})
-        if is_better(result.loss, self.best_val_loss):
-            self.best_val_loss, self.best_step = result.loss, trainer.step
-            self.on_event("best", trainer.step, val_loss=result.loss, path=str(self.best_path))
+    def after_eval(self, trainer: Trainer, result: EvalRecord) -> None:
+        if trainer.monitor.improved(result.monitored, self.best.monitored if self.best else None):
+            self.best = result
+            self.on_event("best", trainer.step, val_loss=result.loss,
+                          monitor=trainer.monitor.key, value=result.monitored,
+                          path=str(self.best_path))
             self.before_publish()
             save_checkpoint(self.best_path, trainer.state_dict(), trainer.step,
                             self.config_dump, result.loss)
@@ -147,23 +155,19 @@ class CheckpointCallback(Callback):
         self.on_event("checkpoint", trainer.step, path=str(self.last_path))
         self.before_publish()
         save_checkpoint(self.last_path, state, trainer.step, self.config_dump,
-                        self.evals[-1]["val_loss"] if self.evals else None)
+                        trainer.evals[-1].loss if trainer.evals else None)
         self.last_saved_step = trainer.step
 
-    # --- resume -------------------------------------------------------------------------
-    def state_dict(self) -> dict[str, Any]:
-        return {"best_val_loss": self.best_val_loss, "best_step": self.best_step,
-                "evals": [dict(e) for e in self.evals]}
-
-    def load_state_dict(self, state: dict[str, Any]) -> None:
-        self.best_val_loss = state["best_val_loss"]
-        self.best_step = state["best_step"]
-        self.evals = [dict(e) for e in state["evals"]]
 
 
-def is_better(loss: float, best: float | None) -> bool:
-    """Strictly lower and finite: an equal or NaN eval never replaces the best checkpoint."""
-    return math.isfinite(loss) and (best is None or loss < best)
+def best_record(evals: Sequence[EvalRecord], monitor: Monitor) -> EvalRecord | None:
+    """The eval whose state best.pt holds: the first strictly better finite value, in
+    order (so after --resume it is found again from the trainer's eval history)."""
+    best = None
+    for record in evals:
+        if monitor.improved(record.monitored, best.monitored if best else None):
+            best = record
+    return best
 
 
 def eval_due(trainer: Trainer) -> bool:

@@ -1,6 +1,7 @@
-"""Early stopping on the validation loss, with the best weights restored at the end.
+"""Early stopping on the monitored quantity (`monitor`/`mode`: the validation loss by
+default), with the best weights restored at the end.
 
-The decision is a pure method over the history of eval losses, so it can be tested on
+The decision is a pure method over the history of monitored values, so it can be tested on
 scripted sequences and the user sees why training stopped. Restoring reads best.pt (the
 best checkpoint on disk), so it also holds after --resume; Lightning leaves the last
 weights in place, which is the bookkeeping users most often get wrong.
@@ -11,54 +12,54 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
 
-from ..engine import Callback, EvalResult, StopReason, StopTraining, Trainer
+from ..engine import Callback, EvalRecord, Monitor, StopReason, StopTraining, Trainer
 from ..engine.events import STOP
 from .checkpoint import load_checkpoint
 
 
 class EarlyStopping(Callback):
-    """Stop once `patience` evals in a row fail to beat the best loss by more than
-    `min_delta` (Lightning's rule: the reference best moves only on such an improvement).
-    It runs after the other callbacks (order STOP): its StopTraining ends the after_eval
-    event, so the checkpoint of this eval is saved first."""
+    """Stop once `patience` evals in a row fail to beat the best monitored value by more
+    than `min_delta` in the monitored direction (Lightning's rule: the reference best moves
+    only on such an improvement). The history is the trainer's own eval list, so it is the
+    same after --resume. It runs after the other callbacks (order STOP): its StopTraining
+    ends the after_eval event, so the checkpoint of this eval is saved first."""
 
-    state_key = "early_stopping"
     order = STOP
 
     def __init__(self, patience: int, min_delta: float = 0.0, restore_best: bool = True,
                  best_path: Path | None = None,
-                 on_event: Callable[..., None] | None = None):
+                 on_event: Callable[..., None] | None = None,
+                 monitor: Monitor | None = None):
+        self.monitor = monitor or Monitor("val_loss", "min")
         self.patience = patience
         self.min_delta = min_delta
         self.restore_best = restore_best
         self.best_path = best_path
         self.on_event = on_event or (lambda *args, **kwargs: None)
-        self.history: list[float] = []
         self.restored_step: int | None = None
 
     def should_stop(self, history: Sequence[float]) -> tuple[bool, str]:
-        """(stop?, reason) after the evals in `history` (oldest first)."""
+        """(stop?, reason) after the monitored values in `history` (oldest first)."""
         if not history:
             return False, ""
         if not math.isfinite(history[-1]):
-            return True, StopReason.EARLY_STOPPING.because(f"validation loss is {history[-1]}")
-        best, waited = math.inf, 0
-        for loss in history:
-            if loss < best - self.min_delta:
-                best, waited = loss, 0
+            return True, StopReason.EARLY_STOPPING.because(
+                f"{self.monitor.key} is {history[-1]}")
+        best, waited = None, 0
+        for value in history:
+            if self.monitor.improved(value, best, self.min_delta):
+                best, waited = value, 0
             else:
                 waited += 1
         if waited >= self.patience:
             return True, StopReason.EARLY_STOPPING.because(
-                f"no improvement over {best:.4g} (min_delta {self.min_delta:g}) in the last "
-                f"{waited} evals")
+                f"no improvement of {self.monitor.label} over {best:.4g} (min_delta "
+                f"{self.min_delta:g}) in the last {waited} evals")
         return False, ""
 
-    def after_eval(self, trainer: Trainer, result: EvalResult) -> None:
-        self.history.append(result.loss)
-        stop, reason = self.should_stop(self.history)
+    def after_eval(self, trainer: Trainer, result: EvalRecord) -> None:
+        stop, reason = self.should_stop([record.monitored for record in trainer.evals])
         if stop:
             self.on_event("early_stop", trainer.step, reason=reason)
             raise StopTraining(reason)
@@ -73,8 +74,3 @@ class EarlyStopping(Callback):
         self.restored_step = int(best["step"])
         self.on_event("restore_best", trainer.step, best_step=self.restored_step)
 
-    def state_dict(self) -> dict[str, Any]:
-        return {"history": list(self.history)}
-
-    def load_state_dict(self, state: dict[str, Any]) -> None:
-        self.history = list(state["history"])

@@ -25,7 +25,16 @@ import torch
 from torch import nn
 
 from ..analysis.run import read_manifest
-from ..engine import Callback, FitResult, StopReason, TrainConfig, Trainer, make_config
+from ..engine import (
+    Callback,
+    EvalRecord,
+    FitResult,
+    StopReason,
+    TrainConfig,
+    Trainer,
+    evaluate,
+    make_config,
+)
 from ..engine.distributed import Distributed, current, process_group
 from ..engine.schedule import schedule_info
 from ..errors import ConfigError, UserCodeError, first_line
@@ -65,11 +74,13 @@ class TrainResult:
     restored_best: bool  # the returned model holds the best weights, not the last ones
     model: nn.Module
     losses: list[float] = field(default_factory=list)
-    evals: list[dict[str, Any]] = field(default_factory=list)
+    evals: list[EvalRecord] = field(default_factory=list)  # the trainer's eval history
     warnings: list[str] = field(default_factory=list)
     summary: dict[str, Any] | None = None  # summary.json, set by workflows.train
     dashboard: Path | None = None  # dashboard.html, set by workflows.train
     nonfinite_steps: int = 0  # steps whose training loss was NaN or inf
+    monitor: str = "val_loss (min)"  # what "best" means: `monitor (mode)`
+    best: EvalRecord | None = None  # the eval best.pt holds
 
     @property
     def interrupted(self) -> bool:
@@ -133,6 +144,7 @@ def train_in_group(spec: Spec, run_dir: Path, config: TrainConfig,
     trainer = Trainer(model, spec.task, train_data, config, eval_data=val_data,
                       loss_fn=loss_fn, augment=augment, collate=spec.user_collate(),
                       distributed=group)  # a bad device fails here, still
+    check_monitor(trainer)
     if not group.is_main:
         return follow_main(trainer, run_dir, saved, callbacks, warnings)
     changes: dict[str, Any] = {}
@@ -147,7 +159,8 @@ def train_in_group(spec: Spec, run_dir: Path, config: TrainConfig,
     checkpoints = CheckpointCallback(run_dir, config.model_dump(), config.ckpt_every, events,
                                      before_publish=inspector.sync)
     early = (EarlyStopping(config.patience, config.min_delta, config.restore_best,
-                           checkpoints.best_path, events) if config.early_stopping else None)
+                           checkpoints.best_path, events, trainer.monitor)
+             if config.early_stopping else None)
     guard = NonFiniteGuard(config.on_nonfinite, events)
     request = StopRequest()
     trainer.callbacks = assemble_callbacks(run_dir, config, inspector, checkpoints, callbacks,
@@ -175,11 +188,22 @@ def train_in_group(spec: Spec, run_dir: Path, config: TrainConfig,
         best_checkpoint=checkpoints.best_path if checkpoints.best_step is not None else None,
         last_checkpoint=checkpoints.last_path if checkpoints.last_saved_step else None,
         model=trainer.model, restored_best=early is not None and early.restored_step is not None,
-        losses=list(fit.losses), evals=list(checkpoints.evals), warnings=warnings,
-        nonfinite_steps=guard.count)
+        losses=list(fit.losses), evals=list(fit.evals), warnings=warnings,
+        nonfinite_steps=guard.count, monitor=trainer.monitor.label, best=checkpoints.best)
     write_json(run_dir / MANIFEST, finished_manifest(manifest, result,
                                                      checkpoints.last_saved_step))
     return result
+
+
+def check_monitor(trainer: Trainer) -> None:
+    """`monitor: val/<name>` must name a metric the task reports: checked on one eval
+    batch before any file is written, not at the first eval an hour later."""
+    if not trainer.monitor.key.startswith("val/"):
+        return
+    batches = (trainer.eval_batches or trainer.batches).all_batches()
+    first = evaluate(trainer.model, [next(iter(batches))], trainer.task, trainer.loss_fn,
+                     trainer.device, None, trainer.stats)
+    trainer.monitor.value(first)  # a one-line ConfigError naming the task's metrics
 
 
 def load_trainer_state(trainer: Trainer, saved: dict[str, Any], run_dir: Path) -> None:
@@ -365,8 +389,13 @@ def start_manifest(run_dir: Path, spec: Spec, config: TrainConfig, trainer: Trai
 
 def finished_manifest(manifest: dict[str, Any], result: TrainResult,
                       last_step: int | None) -> dict[str, Any]:
-    best = ({"path": str(result.best_checkpoint), "step": result.best_step,
-             "val_loss": result.best_val_loss} if result.best_checkpoint else None)
+    best = None
+    if result.best_checkpoint and result.best is not None:
+        record = result.best
+        best = {"path": str(result.best_checkpoint), "step": result.best_step,
+                "val_loss": result.best_val_loss, "monitor": result.monitor,
+                "value": record.monitored, "metric_name": record.metric_name,
+                "metric": record.metrics.get(record.metric_name)}
     last = ({"path": str(result.last_checkpoint), "step": last_step}
             if result.last_checkpoint else None)
     manifest["restored_best"] = result.restored_best

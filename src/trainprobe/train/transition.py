@@ -30,6 +30,7 @@ from ..overfit.presets import preset_for
 from ..overfit.report import READABLE_SCHEMAS
 from ..overfit.report import SCHEMA as REPORT_SCHEMA
 from ..spec import Spec, load_spec
+from ..tasks import make_task
 from .config_file import load_config_file
 
 EFFECTIVE_BATCH = 256  # target batch through gradient accumulation on large enough data
@@ -57,6 +58,7 @@ class TransitionPlan:
     rung: int  # the largest memorized rung whose settings are the starting point
     train_size: int | None
     notes: list[str] = field(default_factory=list)
+    comments: dict[str, str] = field(default_factory=dict)  # why, for kept keys too
 
 
 def transition(report_path: str | Path, *, spec_path: str | Path | None = None,
@@ -76,7 +78,8 @@ def transition(report_path: str | Path, *, spec_path: str | Path | None = None,
         notes.append(f"no --spec: started from the preset for {rung} samples (the spec's "
                      f"CONFIG is not applied) and sized the run for {rung} items; pass "
                      "--spec SPEC to size it for the real training set")
-    plan = plan_changes(probe, rung, train_size, has_augment(spec), notes)
+    plan = plan_changes(probe, rung, train_size, has_augment(spec), notes,
+                        task=report.get("task"))
     if out is not None:
         write_config_yaml(Path(out), plan, Path(report_path))
     return plan
@@ -116,8 +119,29 @@ def has_augment(spec: Spec | None) -> bool | None:
     return None if spec is None else spec.augment_factory is not None
 
 
+#: tasks whose metric is what users judge a model by (the loss is only a proxy for it)
+JUDGED_BY_METRIC = {"classification": "accuracy", "binary": "accuracy", "ctc": "WER"}
+#: tasks whose usual score is a function of the loss, so the loss picks the same weights
+JUDGED_BY_LOSS = {"lm": "perplexity = exp(loss)", "regression": "R² = 1 - MSE / Var(y)"}
+
+
+def monitor_choice(task: str | None) -> tuple[str, str | None, str]:
+    """(monitor, mode, why) for full training: the task's metric when users judge by it."""
+    if task in JUDGED_BY_METRIC:
+        name = JUDGED_BY_METRIC[task]
+        mode = "max" if make_task(task).higher_is_better else "min"
+        return "val_metric", mode, (
+            f"best.pt, early stopping and the plateau schedule follow {name} ({mode}), the "
+            f"number this task is judged by: the lowest loss can hold a worse {name}")
+    if task in JUDGED_BY_LOSS:
+        return "val_loss", "min", (f"{JUDGED_BY_LOSS[task]}: the lowest validation loss is "
+                                   "also the best score")
+    return "val_loss", None, "the task is unknown here: the validation loss"
+
+
 def plan_changes(probe: TrainConfig, rung: int, train_size: int | None,
-                 augment_available: bool | None, notes: list[str]) -> TransitionPlan:
+                 augment_available: bool | None, notes: list[str],
+                 task: str | None = None) -> TransitionPlan:
     size = train_size or rung
     epochs, dropout = next((e, d) for limit, e, d in BY_SIZE if size <= limit)
     batch = min(probe.batch_size, size)
@@ -134,6 +158,7 @@ def plan_changes(probe: TrainConfig, rung: int, train_size: int | None,
     elif not augment_available:
         notes.append("the spec has no build_augment(): augmentation stays off; add one to "
                      "regularize further")
+    monitor, mode, monitor_why = monitor_choice(task)
     target: list[tuple[str, Any, str]] = [
         ("dropout", max(dropout, probe.dropout),
          f"regularize: {size} training items overfit sooner the fewer they are (0.1-0.3)"),
@@ -160,6 +185,8 @@ def plan_changes(probe: TrainConfig, rung: int, train_size: int | None,
         ("patience", PATIENCE_EVALS, f"{PATIENCE_EVALS} evals = a fifth of the run"),
         ("restore_best", True, "end with the best validation weights, not the last"),
         ("ckpt_every", eval_every * 5, "a resumable checkpoint every 5 evals"),
+        ("monitor", monitor, monitor_why),
+        ("mode", mode, monitor_why),
     ]
     values = probe.model_dump()
     changes = []
@@ -168,7 +195,8 @@ def plan_changes(probe: TrainConfig, rung: int, train_size: int | None,
             changes.append(Change(key, values[key], value, why))
         values[key] = value
     config = make_config(values, source="transition")
-    return TransitionPlan(config, changes, rung, train_size, notes)
+    comments = {key: why for key, _, why in target if key in ("monitor", "mode")}
+    return TransitionPlan(config, changes, rung, train_size, notes, comments)
 
 
 def normalized(value: Any) -> Any:
@@ -178,7 +206,7 @@ def normalized(value: Any) -> Any:
 # --- output -------------------------------------------------------------------------------
 def config_yaml(plan: TransitionPlan, report_path: Path) -> str:
     """Every TrainConfig key, one per line, changed ones with their reason as a comment."""
-    why = {change.key: change.why for change in plan.changes}
+    why = {**plan.comments, **{change.key: change.why for change in plan.changes}}
     lines = [f"# full-training config from {report_path.name} (probe memorized {plan.rung} "
              "samples); written by `trainprobe transition`",
              "# run: trainprobe train SPEC --config THIS_FILE --out runs/NAME"]

@@ -17,7 +17,7 @@ from ..analysis.run import load_run, read_summary
 from ..formatting import number
 from ..io import write_text
 from .dashboard_data import finite_any, line
-from .dashboard_html import esc, page, run_header
+from .dashboard_html import best_card, esc, page, run_header
 from .dashboard_panels import Panel, layout, run_panels
 
 DASHBOARD_NAME = "dashboard.html"
@@ -91,7 +91,8 @@ def comparison_table(rows: list[tuple[str, dict[str, Any]]]) -> str:
         best = s.get("best_checkpoint") or {}
         cells = [label, s["verdict"], s["steps"], s["t_val_min"], s["val_min"],
                  s["onset_step"] if s["onset_detected"] else "none", s["final_gap"],
-                 best.get("step"), metric.get("best")]
+                 f"step {best['step']}: {best_card(best)}" if best.get("step") else None,
+                 metric.get("best")]
         body.append("<tr>" + "".join(f"<td>{esc(number(c))}</td>" for c in cells) + "</tr>")
     return f'<table class="runs">{head}{"".join(body)}</table>'
 

@@ -156,8 +156,8 @@ def header_cards(summary: dict[str, Any]) -> list[tuple[str, Any, str]]:
     metric = summary.get("metric") or {}
     onset = summary.get("onset_step") if summary.get("onset_detected") else None
     cards: list[tuple[str, Any, str]] = [
-        ("verdict", summary.get("verdict"), "verdict: overfitting, underfitting, healthy or "
-         "inconclusive (fewer than 3 evaluations)"),
+        ("verdict", summary.get("verdict"), "verdict: diverged (a NaN/inf loss), overfitting, "
+         "underfitting, healthy or inconclusive (fewer than 3 evaluations)"),
         ("steps trained", summary.get("steps"), "steps: optimizer steps taken"),
         ("lowest validation loss" + at_step(summary.get("t_val_min")), summary.get("val_min"),
          "val_min at t_val_min: the minimum of the smoothed validation-loss trend (a single "
@@ -171,9 +171,9 @@ def header_cards(summary: dict[str, Any]) -> list[tuple[str, Any, str]]:
          else "overfitting onset", f"step {onset}" if onset is not None else "none found",
          "onset_step: the last step at which more training still improved validation; "
          "after it validation rose while training kept falling"),
-        ("best checkpoint" + at_step(best.get("step")),
-         Path(best["path"]).name if best.get("path") else None,
-         "best_checkpoint: the checkpoint kept as the best (its file and step)"),
+        ("best checkpoint" + at_step(best.get("step")), best_card(best),
+         "best_checkpoint: the checkpoint kept as the best (its step, the task's metric "
+         "there and its file), chosen by " + str(best.get("monitor") or "val_loss")),
     ]
     if metric:
         higher = "highest" if metric.get("higher_is_better", True) else "lowest"
@@ -181,6 +181,16 @@ def header_cards(summary: dict[str, Any]) -> list[tuple[str, Any, str]]:
                       metric.get("best"), f"metric.best at metric.best_step: the best "
                       f"{metric['name']} over the evaluations"))
     return cards
+
+
+def best_card(best: dict[str, Any]) -> str | None:
+    """"accuracy 0.47 (best.pt)": the best checkpoint's metric beside its step (the step
+    is in the card's words)."""
+    name = Path(best["path"]).name if best.get("path") else None
+    metric = best.get("metric")
+    if metric is None:
+        return name
+    return f"{best.get('metric_name')} {metric:.4g}" + (f" ({name})" if name else "")
 
 
 def run_header(name: str, summary: dict[str, Any]) -> str:

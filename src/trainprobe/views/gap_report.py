@@ -31,6 +31,9 @@ def numbers_table(summary: dict[str, Any]) -> list[str]:
                                      f"({number(pct(summary['final_gap_ratio']))} of val)"),
         ("overfitting onset", summary["onset_step"] if summary["onset_detected"] else "none"),
         ("best checkpoint (step)", f"{number(best.get('path'))} ({number(best.get('step'))})"),
+        (f"best checkpoint's {best.get('metric_name') or 'metric'} / val loss (chosen by "
+         f"{best.get('monitor') or 'val_loss'})",
+         f"{number(best.get('metric'))} / {number(best.get('val_loss'))}"),
     ]
     if metric:
         rows.append((f"best {metric['name']} (step)",
@@ -49,6 +52,10 @@ def best_paragraph(summary: dict[str, Any]) -> str:
     best = summary.get("best_checkpoint")
     if not best or best.get("step") is None:
         return "No best checkpoint was recorded for this run."
+    if not str(best.get("monitor") or "val_loss").startswith("val_loss"):
+        return (f"The best checkpoint (step {best['step']}, {best.get('metric_name')} "
+                f"{number(best.get('metric'))}) was chosen by {best['monitor']}; the trend "
+                f"minimum of validation loss is at step {summary['t_val_min']}.")
     if best.get("at_val_min") is None:
         return f"Best checkpoint at step {best['step']}."
     if best["at_val_min"]:
