@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 import torch
 from click.testing import CliRunner
 
@@ -13,6 +14,7 @@ from trainprobe.instruments.inspector import Inspector
 from trainprobe.instruments.logfile import iter_flat_records
 
 SPEC = """
+import pytest
 import torch
 from torch import nn
 import torch.nn.functional as F
@@ -99,3 +101,29 @@ def test_the_inspector_logs_functional_sites(tmp_path):
     assert [r["act_layers"] for r in stats] == [["(root):relu"]] * 2
     flat = [r for r in iter_flat_records(tmp_path / "inspector.log.jsonl") if r["kind"] == "stats"]
     assert [r["dead/(root):relu"] for r in flat] == [1.0, 1.0]
+
+
+def test_a_transformers_model_has_its_activation_classes_logged(tmp_path):
+    transformers = pytest.importorskip("transformers")
+    config = transformers.BertConfig(vocab_size=40, hidden_size=16, num_hidden_layers=2,
+                                     num_attention_heads=2, intermediate_size=32,
+                                     max_position_embeddings=16, num_labels=3)
+    torch.manual_seed(0)
+    model = transformers.BertForSequenceClassification(config)
+    opt = torch.optim.AdamW(model.parameters(), lr=1e-3)
+    ids, labels = torch.randint(0, 40, (4, 8)), torch.tensor([0, 1, 2, 0])
+    with Inspector(model, tmp_path, stats_every=2) as inspector:
+        for _ in range(2):
+            loss = model(input_ids=ids, labels=labels).loss
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            inspector.step(loss=loss)
+    log = list(iter_flat_records(tmp_path / "inspector.log.jsonl"))
+    sites = log[0]["act_layers"]
+    gelu = [s for s in sites if s.endswith("intermediate_act_fn")]
+    assert len(gelu) == 2 and "bert.pooler.activation" in sites  # GELUActivation, nn.Tanh
+    (stats,) = [r for r in log if r["kind"] == "stats"]
+    assert all(f"act_mean/{s}" in stats for s in sites)
+    assert 0.0 <= stats["saturated/bert.pooler.activation"] <= 1.0
+    assert not any(k.startswith("dead/") and ":softmax" in k for k in stats)  # not a site

@@ -259,3 +259,32 @@ def test_callback_on_the_engine_records_grads_before_clipping(tmp_path):
     assert all(len(m._forward_hooks) == 0 for m in model.modules())
     inspector.event("restore_best", best_step=10)  # after close: appended, still valid
     assert records(tmp_path / "inspector.log.jsonl")[-1]["event"] == "restore_best"
+
+
+def test_no_host_sync_between_flushes(tmp_path, monkeypatch):
+    """On an accelerator a host sync per step would stall the pipeline: between flushes,
+    Inspector.step (including a scheduled statistics step) must never bring a value to
+    the host. The CPU path is the same code, so forbidding every host transfer there
+    checks it."""
+    model = make_model()
+    opt = torch.optim.SGD(model.parameters(), lr=0.01)
+    inspector = Inspector(model, tmp_path, stats_every=5, flush_every=50)
+    forbidden = ("item", "tolist", "cpu", "numpy", "__float__", "__bool__", "__int__")
+    original = {name: getattr(torch.Tensor, name) for name in forbidden}
+
+    def refuse(name):
+        def method(*args, **kwargs):
+            raise AssertionError(f"host sync in Inspector.step: Tensor.{name}")
+        return method
+
+    for step in range(1, 50):  # the 50th step would flush
+        loss = train_step(model, opt, step)
+        for name in forbidden:
+            monkeypatch.setattr(torch.Tensor, name, refuse(name))
+        inspector.step(loss=loss.detach(), lr=0.01)
+        for name in forbidden:
+            monkeypatch.setattr(torch.Tensor, name, original[name])
+    inspector.close()
+    log = records(tmp_path / "inspector.log.jsonl")
+    assert [r["step"] for r in log if r["kind"] == "stats"] == list(range(5, 50, 5))
+    assert len([r for r in log if r["kind"] == "train"]) == 49

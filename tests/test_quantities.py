@@ -159,6 +159,7 @@ def test_update_ratios_match_the_reference():
 
 
 def test_schedules():
+    """An int k is every k-th step; a callable is used as is."""
     assert [make_schedule(3)(s) for s in range(1, 7)] == [False, False, True] * 2
     assert make_schedule(lambda s: s < 2)(1)
     with pytest.raises(ValueError):
@@ -216,3 +217,14 @@ def test_library_activation_classes_are_tracked():
         model(torch.randn(8, 4))
     # NewGELUActivation computes with torch.tanh: that is its own output, not a new site
     assert [s.layer for s in stats.summary()] == ["1", "3", "4", "5"]
+
+
+def test_each_activation_quantity_follows_its_schedule():
+    model = nn.Sequential(nn.Linear(4, 6), nn.ReLU())
+    stats = ActivationStats(model, quantities=(DeadUnits(2), Saturation(2), ActivationSize(1)))
+    assert stats.wanted(3) and stats.wanted(4)
+    for step, keys in ((3, {"act_mean"}), (4, {"dead", "saturated", "act_mean"})):
+        with stats.recording():
+            model(torch.randn(8, 4))
+        values = stats.collect(step)
+        assert set(values) == keys and "1" in values["act_mean"]

@@ -16,6 +16,7 @@ from test_train_support import (
 
 import trainprobe
 from trainprobe.errors import ConfigError
+from trainprobe.instruments.logfile import iter_flat_records
 from trainprobe.spec import load_spec
 from trainprobe.train.manifest import data_hashes, dataset_hash, hashed_indices
 from trainprobe.workflows import train
@@ -59,6 +60,15 @@ def test_manifest_records_provenance(tmp_path):
     exported = [(e.step, e.value) for e in events.Scalars("train/loss")]
     assert [step for step, _ in exported] == list(range(1, 21))
     assert [v for _, v in exported] == pytest.approx(result.losses, rel=1e-6)
+    # and the inspector log's per-layer curves (schema /2 arrays, read through the reader)
+    log = list(iter_flat_records(tmp_path / "run" / "inspector.log.jsonl"))
+    layer_keys = {k for r in log if r["kind"] in ("train", "stats") for k in r if "/" in k}
+    tags = set(events.Tags()["scalars"])
+    assert layer_keys and {f"layers/{k}" for k in layer_keys} <= tags
+    grads = events.Scalars("layers/grad_norm/0")
+    at = {r["step"]: r["grad_norm/0"] for r in log if r["kind"] == "train"}
+    assert [(e.step, e.value) for e in grads] == [(s, pytest.approx(at[s], rel=1e-6))
+                                                  for s in range(1, 21)]
 
 
 def test_no_git_repository_is_tolerated(tmp_path):

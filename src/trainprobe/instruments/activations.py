@@ -31,6 +31,7 @@ from torch import Tensor, nn
 
 from .functional import NOT_ACTIVATIONS, FunctionalOps, site_module
 from .hooks import Hook, Hooks, activation_modules, first_tensor
+from .quantities import Quantity, Schedule
 
 #: One threshold for "the unit passes nothing", used by the inspector and the diagnosis.
 #: Not 0: GELU, SiLU, Mish and ELU never output an exact zero, and a unit whose every
@@ -113,7 +114,7 @@ class Site:
 
 
 # --- the quantities: each a key, and a compute over one site -----------------------------
-class DeadUnits:
+class DeadUnits(Quantity):
     key = "dead"
 
     def compute(self, site: Site) -> Tensor | None:
@@ -126,7 +127,7 @@ class DeadUnits:
         return dead.float() / units
 
 
-class Saturation:
+class Saturation(Quantity):
     key = "saturated"
 
     def compute(self, site: Site) -> Tensor | None:
@@ -135,7 +136,7 @@ class Saturation:
         return site.near.float() / site.values
 
 
-class ActivationSize:
+class ActivationSize(Quantity):
     key = "act_mean"
 
     def compute(self, site: Site) -> Tensor | None:
@@ -144,7 +145,9 @@ class ActivationSize:
         return site.abs_sum / site.values
 
 
-ACTIVATION_QUANTITIES = (DeadUnits(), Saturation(), ActivationSize())
+def activation_quantities(schedule: int | Schedule = 1) -> tuple[Quantity, ...]:
+    """Dead units, saturation and activation size, all on one schedule."""
+    return DeadUnits(schedule), Saturation(schedule), ActivationSize(schedule)
 
 
 @dataclass
@@ -167,8 +170,10 @@ class ActivationStats:
     of hooks on the root module, so only the model's own forward is seen.
     """
 
-    def __init__(self, model: nn.Module, *, functional: bool = True):
+    def __init__(self, model: nn.Module, *, functional: bool = True,
+                 quantities: tuple[Quantity, ...] | None = None):
         self.model = model
+        self.quantities = quantities or activation_quantities()
         self.modules = {**activation_modules(model), **bounded_recurrent(model)}
         self.names = list(self.modules)  # known before any forward; functional sites add on
         self.functional = FunctionalOps(model, self._functional_call) if functional else None
@@ -253,13 +258,19 @@ class ActivationStats:
         self._observe(site, op, output)
 
     # --- results -------------------------------------------------------------------------
-    def collect(self) -> dict[str, dict[str, Tensor]]:
-        """{quantity key: {site: 0-d tensor}} for every site that saw a counted forward,
-        without a host sync; then disarm and clear."""
+    def wanted(self, step: int) -> bool:
+        """Whether any of the quantities is scheduled at `step` (arm the hooks then)."""
+        return any(q.schedule(step) for q in self.quantities)
+
+    def collect(self, step: int | None = None) -> dict[str, dict[str, Tensor]]:
+        """{quantity key: {site: 0-d tensor}} for every site that saw a counted forward
+        (only the quantities scheduled at `step`, when given), without a host sync; then
+        disarm and clear."""
         self.disarm()
-        values: dict[str, dict[str, Tensor]] = {q.key: {} for q in ACTIVATION_QUANTITIES}
+        due = [q for q in self.quantities if step is None or q.schedule(step)]
+        values: dict[str, dict[str, Tensor]] = {q.key: {} for q in due}
         for name, site in self.sites.items():
-            for quantity in ACTIVATION_QUANTITIES:
+            for quantity in due:
                 value = quantity.compute(site)
                 if value is not None:
                     values[quantity.key][name] = value

@@ -32,7 +32,7 @@ from torch import Tensor, nn
 from ..engine.events import RECORD, Callback
 from ..formatting import significant
 from ..io import fsync_file
-from .activations import ActivationStats
+from .activations import ActivationStats, activation_quantities
 from .logfile import (
     LOG_NAME,
     SCHEMA,
@@ -98,7 +98,7 @@ class Inspector:
         self.grad_norms = GradNorms(1)
         self.weight_norms = WeightNorms(self.schedule)
         self.update_ratios = UpdateRatios(self.schedule)
-        self.activations = ActivationStats(model)
+        self.activations = ActivationStats(model, quantities=activation_quantities(self.schedule))
         self.act_header = list(self.activations.names)  # the meta record's act_layers
         self.current_step = 0
         self._pending: list[tuple[int, Any, Any, Tensor | None]] = []
@@ -169,7 +169,8 @@ class Inspector:
             loss = loss.detach()
             loss = loss if loss.ndim == 0 else loss.reshape(())
         self._pending.append((step, lr, loss, norms))
-        if self.activations.armed or self.update_ratios.ready:
+        if self.activations.armed or self.update_ratios.ready or \
+                self.weight_norms.schedule(step):
             self._pending_stats.append((step, *self._collect_stats(step)))
         self._prepare_for(step + 1)
         if len(self._pending) >= self.flush_every:
@@ -178,17 +179,19 @@ class Inspector:
     def _prepare_for(self, step: int) -> None:
         """Before a scheduled step: hooks on, and a copy of the weights for the update
         ratio. Nothing at all before the other steps."""
-        if not self.schedule(step):
-            return
-        self.activations.arm()
-        self.update_ratios.before(self.index)
+        if self.activations.wanted(step):
+            self.activations.arm()
+        if self.update_ratios.schedule(step):
+            self.update_ratios.before(self.index)
 
     def _collect_stats(self, step: int) -> tuple[list[str], dict[str, Any]]:
         """Device values of a scheduled step: {key: {site: 0-d}} and {key: (P,) vector}."""
-        values: dict[str, Any] = dict(self.activations.collect())
+        values: dict[str, Any] = dict(self.activations.collect(step)) \
+            if self.activations.armed else {}
+        if self.index.params and self.weight_norms.schedule(step):
+            values["weight_norm"] = self.weight_norms.compute(self.index)
         if self.update_ratios.ready and self.index.params:
             values["update_ratio"] = self.update_ratios.compute(self.index)
-            values["weight_norm"] = self.weight_norms.compute(self.index)
         self.update_ratios.clear()
         return list(self.activations.names), values
 

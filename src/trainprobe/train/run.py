@@ -351,7 +351,7 @@ def assemble_callbacks(run_dir: Path, config: TrainConfig, inspector: Inspector,
     stopping and the graceful stop run last)."""
     callbacks: list[Callback] = [InspectorCallback(inspector), guard, checkpoints]
     if config.tensorboard:
-        callbacks.append(TensorBoardCallback(run_dir / "tensorboard"))
+        callbacks.append(TensorBoardCallback(run_dir / "tensorboard", inspector.path))
     callbacks.extend(user)
     if early is not None:
         callbacks.append(early)
