@@ -45,3 +45,11 @@ def test_only_conftest_sets_the_thread_count():
     setters = [path.name for path in (ROOT / "tests").glob("test_*.py")
                if call in path.read_text(encoding="utf-8")]
     assert setters == []
+
+
+def test_every_package_declares_its_public_names():
+    """Each package's __init__ lists its public names; everything else is reached by its
+    module path, and helpers used by one module only are `_private`."""
+    missing = [path.parent.name for path in PACKAGE.glob("*/__init__.py")
+               if "__all__" not in path.read_text(encoding="utf-8")]
+    assert missing == []

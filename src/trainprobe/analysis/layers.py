@@ -13,12 +13,12 @@ DEAD_ALARM = 0.5  # half of a layer's units dead at the end
 DRIFT_ALARM = 4.0  # mean |activation| grew or shrank by this factor
 
 
-def last_finite(column: np.ndarray) -> float | None:
+def _last_finite(column: np.ndarray) -> float | None:
     finite = column[np.isfinite(column)]
     return float(finite[-1]) if finite.size else None
 
 
-def first_finite(column: np.ndarray) -> float | None:
+def _first_finite(column: np.ndarray) -> float | None:
     finite = column[np.isfinite(column)]
     return float(finite[0]) if finite.size else None
 
@@ -28,11 +28,11 @@ def layer_health(stats: Columns) -> dict[str, Any]:
     "notes"}: per-layer numbers and plain-language notes for the alarming ones."""
     dead = stats.prefixed("dead")
     acts = stats.prefixed("act_mean")
-    dead_final = {name: last_finite(col) for name, col in dead.items()}
+    dead_final = {name: _last_finite(col) for name, col in dead.items()}
     dead_max = {name: (float(np.nanmax(col)) if np.isfinite(col).any() else None)
                 for name, col in dead.items()}
-    first = {name: first_finite(col) for name, col in acts.items()}
-    final = {name: last_finite(col) for name, col in acts.items()}
+    first = {name: _first_finite(col) for name, col in acts.items()}
+    final = {name: _last_finite(col) for name, col in acts.items()}
     drift = {name: (final[name] / first[name] if first[name] and final[name] is not None
                     else None) for name in acts}
     notes = []

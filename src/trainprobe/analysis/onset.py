@@ -80,7 +80,7 @@ def overfit_onset(steps: Sequence[int], train_loss: Sequence[float],
     keep = np.isfinite(val)
     steps_a, train, val = steps_a[keep], train[keep], val[keep]
     if len(val) == 0:
-        return empty_onset(best_step)
+        return _empty_onset(best_step)
     smooth_val = robust_smooth(val, window)
     smooth_train = robust_smooth(train, window) if np.isfinite(train).all() else train
     noise = noise_level(val)
@@ -108,7 +108,7 @@ def overfit_onset(steps: Sequence[int], train_loss: Sequence[float],
         anomalies=anomalies(steps_a, val, noise),
         smoothed_train=[float(v) for v in smooth_train],
         smoothed_val=[float(v) for v in smooth_val])
-    place_best(onset, steps_a, best_step, near_steps)
+    _place_best(onset, steps_a, best_step, near_steps)
     return onset
 
 
@@ -140,7 +140,7 @@ def anomalies(steps: np.ndarray, val: np.ndarray, noise: float) -> list[dict[str
     return sorted(found, key=lambda a: a["step"])
 
 
-def place_best(onset: Onset, steps: np.ndarray, best_step: int | None,
+def _place_best(onset: Onset, steps: np.ndarray, best_step: int | None,
                near_steps: int | None) -> None:
     """Is the best checkpoint at (or near) t_val_min? Near in steps, or, on a flat
     bottom where the minimum's position is noise, near in loss: the trend there is within
@@ -161,6 +161,6 @@ def place_best(onset: Onset, steps: np.ndarray, best_step: int | None,
     onset.best_at_val_min = bool(distance <= tolerance or excess <= (onset.threshold or 0.0))
 
 
-def empty_onset(best_step: int | None) -> Onset:
+def _empty_onset(best_step: int | None) -> Onset:
     return Onset(None, None, None, None, None, None, None, None, None, None, False, None,
                  None, None, 0, False, 0.0, best_step=best_step)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 
-def median3(values: np.ndarray) -> np.ndarray:
+def _median3(values: np.ndarray) -> np.ndarray:
     """Running median of width 3: removes isolated one-eval dips and spikes entirely
     (a moving average would only dilute them)."""
     if len(values) < 3:
@@ -30,15 +30,15 @@ def moving_average(values: np.ndarray, window: int) -> np.ndarray:
     return (cumulative[hi] - cumulative[lo]) / (hi - lo)
 
 
-def default_window(n: int) -> int:
+def _default_window(n: int) -> int:
     """Odd window growing with the number of evals: 1 for <20, up to 9 for >=80."""
     return 1 + 2 * max(0, min(4, n // 20))
 
 
 def robust_smooth(values: np.ndarray, window: int | None = None) -> np.ndarray:
-    """median3 then a centered moving average."""
+    """_median3 then a centered moving average."""
     values = np.asarray(values, dtype=float)
-    return moving_average(median3(values), window or default_window(len(values)))
+    return moving_average(_median3(values), window or _default_window(len(values)))
 
 
 def second_differences(values: np.ndarray) -> np.ndarray:
@@ -81,16 +81,3 @@ def window_means(steps: np.ndarray, values: np.ndarray, at: np.ndarray) -> np.nd
             result[i] = float(values[mask].mean())
         previous = step
     return result
-
-
-def ema(values: np.ndarray, span: int) -> np.ndarray:
-    """Exponential moving average (for display of dense, noisy training losses)."""
-    values = np.asarray(values, dtype=float)
-    out = np.empty_like(values)
-    alpha = 2.0 / (span + 1.0)
-    current = np.nan
-    for i, value in enumerate(values):
-        if np.isfinite(value):
-            current = value if not np.isfinite(current) else current + alpha * (value - current)
-        out[i] = current
-    return out

@@ -24,7 +24,7 @@ def clean(value: Any) -> Any:
     return json_safe(value, digits=DIGITS)
 
 
-def best_checkpoint_step(run: RunLog, manifest: dict[str, Any]) -> tuple[int | None, Any]:
+def _best_checkpoint_step(run: RunLog, manifest: dict[str, Any]) -> tuple[int | None, Any]:
     best = manifest.get("best_checkpoint") or {}
     if isinstance(best, dict) and best.get("step") is not None:
         return int(best["step"]), best.get("path")
@@ -34,7 +34,7 @@ def best_checkpoint_step(run: RunLog, manifest: dict[str, Any]) -> tuple[int | N
     return None, None
 
 
-def best_checkpoint_evidence(run: RunLog, manifest: dict[str, Any],
+def _best_checkpoint_evidence(run: RunLog, manifest: dict[str, Any],
                              step: int) -> dict[str, Any]:
     """What the best checkpoint was chosen by and its metric, beside its step: the eval
     record at that step (the manifest or the `best` event name the monitor)."""
@@ -48,7 +48,7 @@ def best_checkpoint_evidence(run: RunLog, manifest: dict[str, Any],
             "metric": metric, "val_loss": val_loss}
 
 
-def train_at_evals(run: RunLog) -> np.ndarray:
+def _train_at_evals(run: RunLog) -> np.ndarray:
     return window_means(run.train.steps, run.train.get("loss"), run.evals.steps)
 
 
@@ -58,7 +58,7 @@ def train_initial(run: RunLog) -> float | None:
     return float(finite.mean()) if finite.size else None
 
 
-def count_nonfinite(run: RunLog) -> NonFinite:
+def _count_nonfinite(run: RunLog) -> NonFinite:
     """Train records whose loss is null and eval records whose val_loss is null: the log
     writes NaN and inf as null."""
     train, val = run.train.get("loss"), run.evals.get("val_loss")
@@ -70,7 +70,7 @@ def count_nonfinite(run: RunLog) -> NonFinite:
         val_first=int(run.evals.steps[bad_val][0]) if bad_val.any() else None)
 
 
-def metric_summary(run: RunLog) -> dict[str, Any] | None:
+def _metric_summary(run: RunLog) -> dict[str, Any] | None:
     values = run.evals.get("val_metric")
     if not np.isfinite(values).any():
         return None
@@ -82,7 +82,7 @@ def metric_summary(run: RunLog) -> dict[str, Any] | None:
             "final": float(values[np.isfinite(values)][-1])}
 
 
-def run_config(manifest: dict[str, Any]) -> TrainConfig | None:
+def _run_config(manifest: dict[str, Any]) -> TrainConfig | None:
     """The run's TrainConfig from manifest.json; None when absent or not one (a log
     written by tp.Inspector in the user's own loop has no manifest)."""
     config = manifest.get("config")
@@ -95,11 +95,11 @@ def run_config(manifest: dict[str, Any]) -> TrainConfig | None:
         return None
 
 
-def lr_summary(run: RunLog, manifest: dict[str, Any]) -> dict[str, Any]:
+def _lr_summary(run: RunLog, manifest: dict[str, Any]) -> dict[str, Any]:
     """The schedule as the run recorded it (manifest.json's `schedule`, written by the
     engine's schedule_info; recomputed the same way for a manifest without one), and the
     planned rate up to max(T, steps run) for the dashboard."""
-    config = run_config(manifest)
+    config = _run_config(manifest)
     recorded = manifest.get("schedule")
     info = recorded if isinstance(recorded, dict) else \
         (schedule_info(config) if config is not None else {})
@@ -119,7 +119,7 @@ def lr_summary(run: RunLog, manifest: dict[str, Any]) -> dict[str, Any]:
             "horizon_differs": differs, "note": note, "planned": planned}
 
 
-def trend_curves(run: RunLog, onset: Any) -> dict[str, Any]:
+def _trend_curves(run: RunLog, onset: Any) -> dict[str, Any]:
     """The smoothed train and validation losses at the evals the onset rule judged (the
     dashboard draws these; it does not smooth anything itself)."""
     steps = run.evals.steps[np.isfinite(run.evals.get("val_loss"))]
@@ -184,24 +184,24 @@ def summarize(run: RunLog, manifest: dict[str, Any] | None = None,
               run_dir: str = "") -> dict[str, Any]:
     manifest = manifest or {}
     config = manifest.get("config") or {}
-    best_step, best_path = best_checkpoint_step(run, manifest)
-    onset = overfit_onset(run.evals.steps, train_at_evals(run), run.evals.get("val_loss"),
+    best_step, best_path = _best_checkpoint_step(run, manifest)
+    onset = overfit_onset(run.evals.steps, _train_at_evals(run), run.evals.get("val_loss"),
                           best_step=best_step)
     start = train_initial(run)
     verdict, checks = diagnose(onset, train_initial=start, n_evals=len(run.evals),
                                dropout=config.get("dropout"), augment=config.get("augment"),
-                               nonfinite=count_nonfinite(run))
+                               nonfinite=_count_nonfinite(run))
     best = None
     if best_step is not None:
         best = {"path": best_path, "step": best_step, "at_val_min": onset.best_at_val_min,
                 "distance_steps": onset.best_distance, "tolerance_steps": onset.tolerance_steps,
                 "excess_loss": onset.best_excess,
-                **best_checkpoint_evidence(run, manifest, best_step)}
+                **_best_checkpoint_evidence(run, manifest, best_step)}
     by_code = {c.code: c for c in checks}
     layers = layer_health(run.stats)
     findings = [c.code for c in checks if c.applies]
     findings += ["layer_health"] if layers["notes"] else []
-    lr = lr_summary(run, manifest)
+    lr = _lr_summary(run, manifest)
     findings += ["lr_horizon_differs"] if lr["horizon_differs"] else []
     summary = {
         "schema": SUMMARY_SCHEMA, "run_dir": run_dir, "verdict": verdict,
@@ -217,9 +217,9 @@ def summarize(run: RunLog, manifest: dict[str, Any] | None = None,
         "onset": {"rise": onset.rise, "threshold": onset.threshold,
                   "evals_above": onset.evals_above, "noise": onset.noise,
                   "train_still_falling": onset.train_still_falling},
-        "best_checkpoint": best, "metric": metric_summary(run),
+        "best_checkpoint": best, "metric": _metric_summary(run),
         "checks": {c.code: c.to_dict() for c in checks}, "findings": findings,
         "anomalies": onset.anomalies, "lr": lr, "layers": layers,
-        "curves": trend_curves(run, onset),
+        "curves": _trend_curves(run, onset),
     }
     return clean(summary)

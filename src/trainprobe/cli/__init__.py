@@ -29,6 +29,8 @@ from .probe_cmd import demo, probe
 from .sweep_cmd import grid, lr_sweep
 from .train_cmd import train_command, transition
 
+__all__ = ["main"]
+
 #: errors of the file system that are the user's to fix (a read-only or full folder, a
 #: file where a folder is expected), reported as one line, never a traceback
 FILE_ERRNOS = {errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOSPC, errno.EDQUOT,

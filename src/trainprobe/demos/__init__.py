@@ -11,6 +11,9 @@ DEMO_DIR = Path(__file__).parent
 HEALTHY_DEMO = DEMO_DIR / "digits_mlp.py"
 BROKEN_DEMO = DEMO_DIR / "digits_softmax_bug.py"
 
+__all__ = ["BROKEN_DEMO", "DEMO_DIR", "HEALTHY_DEMO", "copy_examples", "demo_files", "demo_scripts",
+           "demo_specs", "describe"]
+
 
 def demo_files() -> list[Path]:
     return sorted(p for p in DEMO_DIR.glob("*.py") if not p.name.startswith("_"))

@@ -5,3 +5,7 @@
 runs without either framework; importing one without its extra is a one-line error that
 names the `pip install` to run.
 """
+
+#: nothing at package level: import trainprobe.integrations.lightning or .hf, each needing
+#: its extra
+__all__: list[str] = []

@@ -17,7 +17,7 @@ SCHEMA = "trainprobe.report/2"
 READABLE_SCHEMAS = ("trainprobe.report/1", SCHEMA)
 
 
-def rung_entry(rung: RungResult) -> dict[str, Any]:
+def _rung_entry(rung: RungResult) -> dict[str, Any]:
     return {
         "n": rung.n,
         "passed": rung.passed,
@@ -36,6 +36,6 @@ def report_dict(run: ProbeRun, diagnoses: list[dict[str, Any]] | None = None) ->
         "task": run.spec.task.name,
         "verdict": run.verdict,
         "breaking_point": run.breaking_point,
-        "ladder": [rung_entry(r) for r in run.rungs],
+        "ladder": [_rung_entry(r) for r in run.rungs],
         "diagnoses": diagnoses or [],
     }

@@ -12,7 +12,7 @@ from ..io import write_text
 GAP_REPORT_NAME = "gap-analysis.md"
 
 
-def numbers_table(summary: dict[str, Any]) -> list[str]:
+def _numbers_table(summary: dict[str, Any]) -> list[str]:
     best = summary.get("best_checkpoint") or {}
     metric = summary.get("metric") or {}
     rows = [
@@ -48,7 +48,7 @@ def pct(ratio: float | None) -> str | None:
     return None if ratio is None else f"{100 * ratio:.0f}%"
 
 
-def best_paragraph(summary: dict[str, Any]) -> str:
+def _best_paragraph(summary: dict[str, Any]) -> str:
     best = summary.get("best_checkpoint")
     if not best or best.get("step") is None:
         return "No best checkpoint was recorded for this run."
@@ -68,15 +68,15 @@ def best_paragraph(summary: dict[str, Any]) -> str:
             "noisy evaluation. Prefer a checkpoint near the trend minimum.")
 
 
-def gap_markdown(summary: dict[str, Any]) -> str:
+def _gap_markdown(summary: dict[str, Any]) -> str:
     """The whole gap-analysis.md text."""
     lines = ["# Gap analysis", "", f"**{summary['headline']}**", ""]
-    lines += numbers_table(summary) + [""]
+    lines += _numbers_table(summary) + [""]
     lines += ["## Findings", ""]
     for check in summary["checks"].values():
         mark = "yes" if check["applies"] else "no"
         lines += [f"### {check['title']}: {mark}", "", check["text"], ""]
-    lines += ["## Best checkpoint", "", best_paragraph(summary), ""]
+    lines += ["## Best checkpoint", "", _best_paragraph(summary), ""]
     lr = summary.get("lr") or {}
     if lr.get("note"):
         lines += ["## Learning-rate schedule", "", lr["note"], ""]
@@ -91,4 +91,4 @@ def gap_markdown(summary: dict[str, Any]) -> str:
 
 def write_gap_report(run_dir: str | Path, summary: dict[str, Any]) -> Path:
     """Write run_dir/gap-analysis.md from the run's summary (summary.json's content)."""
-    return write_text(Path(run_dir) / GAP_REPORT_NAME, gap_markdown(summary))
+    return write_text(Path(run_dir) / GAP_REPORT_NAME, _gap_markdown(summary))

@@ -30,7 +30,7 @@ def status(row: Row) -> str:
     return ""
 
 
-def log_span(rows: list[Row]) -> tuple[float, float]:
+def _log_span(rows: list[Row]) -> tuple[float, float]:
     """log10 range of the positive gradient norms (at least one decade wide)."""
     logs = [math.log10(r["grad_norm"]) for r in rows if (r.get("grad_norm") or 0) > 0]
     if not logs:
@@ -39,7 +39,7 @@ def log_span(rows: list[Row]) -> tuple[float, float]:
     return (low - 1, high) if high - low < 1 else (low, high)
 
 
-def bar_length(value: float | None, span: tuple[float, float], width: int = BAR_WIDTH) -> int:
+def _bar_length(value: float | None, span: tuple[float, float], width: int = BAR_WIDTH) -> int:
     if not value or value <= 0:
         return 0
     low, high = span
@@ -54,10 +54,10 @@ def gradflow_bars(rows: list[Row]) -> Table:
     table.add_column("|grad|", justify="right")
     table.add_column("", no_wrap=True)
     table.add_column("|grad|/|w|", justify="right")
-    span = log_span(rows)
+    span = _log_span(rows)
     for row in rows:
         note = status(row)
-        length = bar_length(row.get("grad_norm"), span)
+        length = _bar_length(row.get("grad_norm"), span)
         bar = Text("█" * length, style="green") if not note else Text(note, style="bold red")
         relative = row.get("relative")
         table.add_row(row["layer"], number(row.get("grad_norm"), 3), bar,
@@ -98,12 +98,12 @@ def write_png(path: str | Path, rows: list[Row], title: str) -> Path:
     image = Image.new("RGB", (left + width + 120, 50 + line * max(len(rows), 1)), "white")
     draw = ImageDraw.Draw(image)
     draw.text((10, 10), title, fill="black")
-    span = log_span(rows)
+    span = _log_span(rows)
     for index, row in enumerate(rows):
         top = 40 + index * line
         draw.text((10, top + 4), row["layer"][:40], fill="black")
         note = status(row)
-        length = bar_length(row.get("grad_norm"), span, width)
+        length = _bar_length(row.get("grad_norm"), span, width)
         if note:
             draw.text((left, top + 4), note, fill=(192, 57, 43))
         else:

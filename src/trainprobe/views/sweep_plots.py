@@ -19,15 +19,15 @@ def sweep_figure(sweep: SweepResult | None, ranges: dict[str, Any] | None) -> go
     figure = make_subplots(rows=1, cols=len(panels), subplot_titles=[t for _, t in panels])
     column = 1
     if sweep is not None:
-        add_sweep(figure, sweep, column)
+        _add_sweep(figure, sweep, column)
         column += 1
     if ranges is not None:
-        add_range(figure, ranges, column)
+        _add_range(figure, ranges, column)
     figure.update_layout(template="plotly_white", height=480, width=560 * len(panels))
     return figure
 
 
-def add_sweep(figure: go.Figure, sweep: SweepResult, column: int) -> None:
+def _add_sweep(figure: go.Figure, sweep: SweepResult, column: int) -> None:
     seed = sweep.seeds[0]
     for run in (r for r in sweep.runs if r.seed == seed):
         chosen = run.lr == sweep.chosen
@@ -39,7 +39,7 @@ def add_sweep(figure: go.Figure, sweep: SweepResult, column: int) -> None:
     figure.update_yaxes(title_text="loss", type="log", row=1, col=column)
 
 
-def add_range(figure: go.Figure, ranges: dict[str, Any], column: int) -> None:
+def _add_range(figure: go.Figure, ranges: dict[str, Any], column: int) -> None:
     for test in ranges["tests"]:
         figure.add_trace(go.Scatter(x=test["lr"], y=test["smoothed"], mode="lines",
                                     name=f"smoothed, seed {test['seed']}"), row=1, col=column)

@@ -69,7 +69,7 @@ def choose_lr(spec: str | Path | Spec, *, rung: int | None = None, method: Metho
         ranges = run_range_tests(spec, train_data, where.n, seeds=seed_list, min_lr=min_lr,
                                  max_lr=max_lr, steps=range_steps, overrides=overrides)
     chosen, chosen_by = (sweep.chosen, "sweep") if sweep else (ranges["suggestion"], "range")
-    checked = check_rate(spec, train_data, where.n, chosen, seed, overrides) \
+    checked = _check_rate(spec, train_data, where.n, chosen, seed, overrides) \
         if verify and chosen else None
     report = sweep_report(spec_name=spec.title, task=spec.task.name, rung=where.n,
                           rung_source=where.why, method=method, sweep=sweep, ranges=ranges,
@@ -79,7 +79,7 @@ def choose_lr(spec: str | Path | Spec, *, rung: int | None = None, method: Metho
     return LRSweepOutcome(report, sweep, ranges, files)
 
 
-def check_rate(spec: Spec, train_data: Sequence[Any], n: int, lr: float, seed: int,
+def _check_rate(spec: Spec, train_data: Sequence[Any], n: int, lr: float, seed: int,
                overrides: dict[str, Any] | None) -> dict[str, Any]:
     """Run the probe's own rung n with the chosen rate (presets + CONFIG + lr)."""
     config = rung_config(spec, n, "single", seed, {**(overrides or {}), "lr": lr})

@@ -35,12 +35,12 @@ def run_train_demo(out_dir: str | Path, progress: Progress | None = None,
     """Train the char-LM demo into `out_dir`. A previous run of this demo there is
     replaced; any other non-empty directory is refused (train() names the problem)."""
     out_dir = Path(out_dir)
-    if is_previous_demo_run(out_dir):
+    if _is_previous_demo_run(out_dir):
         shutil.rmtree(out_dir)
     return train(TRAIN_DEMO, {**DEMO_CONFIG, **(overrides or {})}, out_dir, progress=progress)
 
 
-def is_previous_demo_run(run_dir: Path) -> bool:
+def _is_previous_demo_run(run_dir: Path) -> bool:
     try:
         manifest = json.loads((run_dir / "manifest.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
