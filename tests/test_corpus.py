@@ -24,7 +24,8 @@ import trainprobe as tp
 #: first. A code joins when its check lands (issue 9); until then its cases are proven
 #: honest by test_silent_case_is_honest only.
 NAMED: set[str] = {"CAUSAL_LEAK", "BATCH_MIXING", "TRAIN_EVAL_MISMATCH", "LOSS_REDUCTION_SUM",
-                   "INPUT_IGNORED", "DEAD_UNITS"}
+                   "INPUT_IGNORED", "DEAD_UNITS", "TARGET_LEAK", "TRAIN_VAL_OVERLAP",
+                   "LABELS_NOT_LEARNABLE"}
 
 PAIRS = twin_pairs()
 TWINS = {twin for _, twin, _ in PAIRS}
