@@ -27,13 +27,16 @@ def test_shards_cover_the_global_batch_once(total, world, expected):
     assert [shard_bounds(total, rank, world) for rank in range(world)] == expected
 
 
-def test_shard_weights_make_the_mean_of_rank_losses_the_global_mean():
-    targets = torch.arange(7.0)
-    batch = Batch(torch.arange(7.0)[:, None], targets)
-    shares = [Distributed(rank, 2).shard(batch) for rank in range(2)]
-    weighted = sum(part.targets.mean() * share for part, share in shares) / 2
+@pytest.mark.parametrize(("items", "world", "sizes"), [(7, 2, [4, 3]), (2, 3, [1, 1, 2])])
+def test_shard_weights_make_the_mean_of_rank_losses_the_global_mean(items, world, sizes):
+    targets = torch.arange(float(items))
+    batch = Batch(targets[:, None], targets)
+    shares = [Distributed(rank, world).shard(batch) for rank in range(world)]
+    weighted = sum(part.targets.mean() * share for part, share in shares) / world
     assert weighted.item() == pytest.approx(targets.mean().item())
-    assert [len(part) for part, _ in shares] == [4, 3]
+    # a rank left without items (a short last batch) takes the whole batch at weight 0
+    assert [len(part) for part, _ in shares] == sizes
+    assert [share == 0 for _, share in shares] == [size == items for size in sizes]
 
 
 def torchrun(config: Path, out: Path, *extra: str) -> subprocess.CompletedProcess:

@@ -26,7 +26,6 @@ import torch.distributed as dist
 from torch import Tensor, nn
 from torch.nn.parallel import DistributedDataParallel
 
-from ..errors import ConfigError
 from ..tasks import Batch
 from ..tasks.structure import map_tensors
 
@@ -59,15 +58,13 @@ class Distributed:
     def shard(self, batch: Batch) -> tuple[Batch, float]:
         """This rank's contiguous slice of the global batch, and the factor that makes
         the DDP average of the ranks' mean losses the mean loss of the global batch
-        (shards differ by at most one item)."""
+        (shards differ by at most one item; a rank left without items gets weight 0)."""
         if not self.enabled:
             return batch, 1.0
         total = len(batch)
-        if total < self.world_size:
-            raise ConfigError(f"batch_size {total} is smaller than the {self.world_size} "
-                              "processes", f"set batch_size >= {self.world_size} (the global "
-                              "batch is split across processes)")
         start, stop = shard_bounds(total, self.rank, self.world_size)
+        if start == stop:  # fewer items than ranks (a short last batch): a pass that adds
+            return batch, 0.0  # nothing keeps this rank in step with DDP's all-reduce
 
         def part(tensor: Tensor | None) -> Tensor | None:
             return None if tensor is None else tensor[start:stop]
