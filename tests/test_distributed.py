@@ -13,7 +13,7 @@ import pytest
 import torch
 
 import trainprobe as tp
-from trainprobe.engine.distributed import Distributed, shard_bounds
+from trainprobe.engine.distributed import Distributed, _shard_bounds
 from trainprobe.instruments.logfile import iter_records
 from trainprobe.tasks import Batch
 
@@ -24,7 +24,7 @@ CONFIG = {"batch_size": 63, "eval_every": 5, "lr": 3e-3, "device": "cpu"}  # 63:
 @pytest.mark.parametrize(("total", "world", "expected"), [
     (8, 2, [(0, 4), (4, 8)]), (7, 2, [(0, 4), (4, 7)]), (5, 3, [(0, 2), (2, 4), (4, 5)])])
 def test_shards_cover_the_global_batch_once(total, world, expected):
-    assert [shard_bounds(total, rank, world) for rank in range(world)] == expected
+    assert [_shard_bounds(total, rank, world) for rank in range(world)] == expected
 
 
 @pytest.mark.parametrize(("items", "world", "sizes"), [(7, 2, [4, 3]), (2, 3, [1, 1, 2])])

@@ -140,9 +140,9 @@ def test_plateau_schedule_follows_the_mode(values, mode, decays):
 
 
 def test_checkpoints_written_before_eval_records_resume_their_history():
-    from trainprobe.engine.trainer import load_evals
+    from trainprobe.engine.trainer import _load_evals
 
     old = {"callbacks": {"checkpoints": {"best_val_loss": 0.5, "best_step": 10, "evals": [
         {"step": 10, "val_loss": 0.5, "metric": 0.8, "metric_name": "accuracy"}]}}}
-    (record,) = load_evals(old)
+    (record,) = _load_evals(old)
     assert (record.step, record.loss, record.monitored, record.metric) == (10, 0.5, 0.5, 0.8)

@@ -12,7 +12,9 @@ from ..errors import SpecError, UserCodeError
 from ..tasks import Batch, Task
 from ..tasks.structure import map_tensors
 
-CACHE_LIMIT = 50_000  # items kept in memory after the first read (no augmentation)
+__all__ = ["BatchStream"]
+
+_CACHE_LIMIT = 50_000  # items kept in memory after the first read (no augmentation)
 
 
 class BatchStream:
@@ -37,8 +39,8 @@ class BatchStream:
         self.position = 0  # batches already taken from the current epoch
         self._items: list[Any] | None = None
         self._stacked: Batch | None = None
-        if augment is None and len(dataset) <= CACHE_LIMIT:
-            self._items = [read_item(dataset, i) for i in range(len(dataset))]
+        if augment is None and len(dataset) <= _CACHE_LIMIT:
+            self._items = [_read_item(dataset, i) for i in range(len(dataset))]
             self._stacked = self._try_stack(self._items)
             if self._stacked is not None:
                 self._items = None  # the stacked copy serves every batch
@@ -74,12 +76,12 @@ class BatchStream:
 
     def collate(self, indices: torch.Tensor, augment: bool = True) -> Batch:
         if self._stacked is not None:
-            return select(self._stacked, indices)
+            return _select(self._stacked, indices)
         items = [self.item(int(i), augment) for i in indices]
         return self.collate_items(items)
 
     def item(self, index: int, augment: bool = True) -> Any:
-        item = self._items[index] if self._items is not None else read_item(self.dataset, index)
+        item = self._items[index] if self._items is not None else _read_item(self.dataset, index)
         if augment and self.augment is not None:
             x, y = item
             item = (self.augment(x), y)
@@ -108,11 +110,11 @@ class BatchStream:
         self.epoch, self.position = state["epoch"], state["position"]
 
 
-def select(batch: Batch, indices: torch.Tensor) -> Batch:
+def _select(batch: Batch, indices: torch.Tensor) -> Batch:
     return Batch(map_tensors(lambda t: t[indices], batch.inputs), batch.targets[indices])
 
 
-def read_item(dataset: Sequence[Any], index: int) -> Any:
+def _read_item(dataset: Sequence[Any], index: int) -> Any:
     try:
         return dataset[index]
     except SpecError:  # a dict item without its target (PairView)

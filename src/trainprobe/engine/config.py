@@ -12,6 +12,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from ..errors import ConfigError
 
+__all__ = ["TrainConfig", "make_config", "merged"]
+
 
 class TrainConfig(BaseModel):
     # inf/nan are never a setting (`lr: .inf` would train on NaN weights)
@@ -86,10 +88,10 @@ def make_config(values: dict[str, Any] | None = None, source: str = "config") ->
     try:
         return TrainConfig(**values)
     except ValidationError as error:
-        raise config_error(error, source) from None
+        raise _config_error(error, source) from None
 
 
-def config_error(error: ValidationError, source: str) -> ConfigError:
+def _config_error(error: ValidationError, source: str) -> ConfigError:
     first = error.errors()[0]
     key = ".".join(str(part) for part in first["loc"]) or "(config)"
     if first["type"] == "extra_forbidden":

@@ -8,6 +8,8 @@ import torch
 
 from ..errors import ConfigError
 
+__all__ = ["autocast", "choose_device", "needs_grad_scaler"]
+
 
 def choose_device(name: str = "auto") -> torch.device:
     if name == "auto":
@@ -30,11 +32,11 @@ def autocast(device: torch.device, enabled: bool) -> contextlib.AbstractContextM
     """bf16 autocast where the device supports it (cpu, recent cuda), fp16 otherwise."""
     if not enabled:
         return contextlib.nullcontext()
-    dtype = amp_dtype(device)
+    dtype = _amp_dtype(device)
     return torch.autocast(device_type=device.type, dtype=dtype)
 
 
-def amp_dtype(device: torch.device) -> torch.dtype:
+def _amp_dtype(device: torch.device) -> torch.dtype:
     if device.type == "cuda" and not torch.cuda.is_bf16_supported():
         return torch.float16
     if device.type == "mps":
@@ -43,4 +45,4 @@ def amp_dtype(device: torch.device) -> torch.dtype:
 
 
 def needs_grad_scaler(device: torch.device, enabled: bool) -> bool:
-    return enabled and amp_dtype(device) == torch.float16 and device.type == "cuda"
+    return enabled and _amp_dtype(device) == torch.float16 and device.type == "cuda"

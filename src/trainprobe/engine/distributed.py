@@ -29,6 +29,8 @@ from torch.nn.parallel import DistributedDataParallel
 from ..tasks import Batch
 from ..tasks.structure import map_tensors
 
+__all__ = ["Distributed", "current", "process_group"]
+
 
 @dataclass(frozen=True)
 class Distributed:
@@ -62,7 +64,7 @@ class Distributed:
         if not self.enabled:
             return batch, 1.0
         total = len(batch)
-        start, stop = shard_bounds(total, self.rank, self.world_size)
+        start, stop = _shard_bounds(total, self.rank, self.world_size)
         if start == stop:  # fewer items than ranks (a short last batch): a pass that adds
             return batch, 0.0  # nothing keeps this rank in step with DDP's all-reduce
 
@@ -97,14 +99,14 @@ class Distributed:
             dist.barrier()
 
 
-def shard_bounds(total: int, rank: int, world_size: int) -> tuple[int, int]:
+def _shard_bounds(total: int, rank: int, world_size: int) -> tuple[int, int]:
     """[start, stop) of rank's share of `total` items, the first ranks taking the extra."""
     base, extra = divmod(total, world_size)
     start = rank * base + min(rank, extra)
     return start, start + base + (1 if rank < extra else 0)
 
 
-def launched() -> bool:
+def _launched() -> bool:
     """Started by torchrun (or any launcher setting WORLD_SIZE > 1)."""
     return int(os.environ.get("WORLD_SIZE", "1")) > 1
 
@@ -113,7 +115,7 @@ def launched() -> bool:
 def process_group(device_name: str) -> Iterator[Distributed]:
     """Join the launcher's process group for the duration of the block (NCCL on GPUs,
     gloo on CPU); a plain process gets `Distributed()` and nothing is set up."""
-    if not launched():
+    if not _launched():
         yield Distributed()
         return
     local_rank = int(os.environ.get("LOCAL_RANK", "0"))

@@ -14,6 +14,8 @@ from ..tasks import Batch, Counts, Task
 from ..tasks.base import TaskStats
 from .forward import forward
 
+__all__ = ["EvalResult", "evaluate"]
+
 
 @dataclass
 class EvalResult:

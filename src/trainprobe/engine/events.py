@@ -26,6 +26,9 @@ if TYPE_CHECKING:
     from .evaluate import EvalResult
     from .trainer import Trainer
 
+__all__ = ["DEFAULT", "RECORD", "STOP", "Callback", "StopReason", "StopTraining",
+           "reraise_interrupt"]
+
 
 RECORD = -10  # Callback.order of recorders: they see a step before anything stops the run
 DEFAULT = 0

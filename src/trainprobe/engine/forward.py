@@ -14,11 +14,13 @@ from torch import Tensor, nn
 from ..tasks import Batch
 from ..tasks.structure import call_model, output_tensor
 
+__all__ = ["forward", "output_length_rule"]
+
 
 def forward(model: nn.Module, batch: Batch) -> tuple[Tensor, Batch]:
     """(outputs, batch with output_lengths set when the model has a rule for them)."""
     outputs = output_tensor(call_model(model, batch.inputs))
-    return outputs, with_output_lengths(model, batch)
+    return outputs, _with_output_lengths(model, batch)
 
 
 def output_length_rule(model: nn.Module | None) -> Callable[[Tensor], Any] | None:
@@ -31,7 +33,7 @@ def output_length_rule(model: nn.Module | None) -> Callable[[Tensor], Any] | Non
     return None
 
 
-def with_output_lengths(model: nn.Module, batch: Batch) -> Batch:
+def _with_output_lengths(model: nn.Module, batch: Batch) -> Batch:
     rule = output_length_rule(model)
     if batch.input_lengths is None or rule is None:
         return batch

@@ -20,6 +20,8 @@ from ..errors import ConfigError
 from ..tasks import Task
 from .evaluate import EvalResult
 
+__all__ = ["LOWER_IS_BETTER", "EvalRecord", "Mode", "Monitor", "monitor_for"]
+
 Mode = Literal["min", "max"]
 #: metric names whose lower values are better (error rates, losses)
 LOWER_IS_BETTER = {"wer", "cer", "mse", "mae", "rmse", "perplexity", "loss", "error"}
@@ -95,11 +97,11 @@ class Monitor:
 def monitor_for(key: str, mode: Mode | None, task: Task) -> Monitor:
     """The Monitor of a config's `monitor`/`mode`, with the mode defaulted as documented."""
     if mode is None:
-        mode = default_mode(key, task)
+        mode = _default_mode(key, task)
     return Monitor(key, mode)
 
 
-def default_mode(key: str, task: Task) -> Mode:
+def _default_mode(key: str, task: Task) -> Mode:
     if key == "val_loss":
         return "min"
     name = task.metric_name if key == "val_metric" else key[len("val/"):]

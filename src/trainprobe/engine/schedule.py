@@ -8,6 +8,8 @@ from typing import Any
 
 from .config import TrainConfig
 
+__all__ = ["Plateau", "lr_at", "planned_lr", "schedule_info"]
+
 
 def lr_at(step: int, config: TrainConfig) -> float:
     """The learning rate for optimizer step `step` (0-based), before any plateau scaling."""

@@ -31,7 +31,9 @@ from .forward import forward
 from .monitor import EvalRecord, monitor_for
 from .schedule import Plateau, lr_at
 
-SYNC_EVERY = 16  # steps between host syncs of the loss on an accelerator
+__all__ = ["FitResult", "Trainer"]
+
+_SYNC_EVERY = 16  # steps between host syncs of the loss on an accelerator
 
 
 @dataclass
@@ -81,7 +83,7 @@ class Trainer:
         self.eval_batches = (BatchStream(eval_data, task, max(config.batch_size, 256),
                                          config.seed, shuffle=False, collate=collate)
                              if eval_data is not None else None)
-        self.optimizer = build_optimizer(self.model, config)
+        self.optimizer = _build_optimizer(self.model, config)
         self.scaler = torch.amp.GradScaler(enabled=needs_grad_scaler(self.device, config.amp))
         self.plateau = Plateau(config.plateau_factor, config.plateau_patience)
         self.step = 0  # optimizer steps taken
@@ -189,7 +191,7 @@ class Trainer:
     # --- losses: kept on the device, synced in blocks ------------------------------------
     def record_loss(self, loss: Tensor) -> None:
         self._pending.append(loss)
-        if self.device.type == "cpu" or len(self._pending) >= SYNC_EVERY:
+        if self.device.type == "cpu" or len(self._pending) >= _SYNC_EVERY:
             self.flush_losses()
 
     def flush_losses(self) -> None:
@@ -239,7 +241,7 @@ class Trainer:
             "evals": [record.state() for record in self.evals],
             "rng_cpu": torch.get_rng_state(),
             "rng_python": random.getstate(),
-            "rng_numpy": numpy_rng_state(),
+            "rng_numpy": _numpy_rng_state(),
             "rng_cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else [],
             "callbacks": {cb.state_key: cb.state_dict() for cb in self.callbacks
                           if cb.state_key},
@@ -254,11 +256,11 @@ class Trainer:
         self.step = int(state["step"])
         self.seconds = float(state["seconds"])
         self.losses = list(state["losses"])
-        self.evals = load_evals(state)
+        self.evals = _load_evals(state)
         torch.set_rng_state(state["rng_cpu"])
         if "rng_python" in state:  # augmentations often draw from random or numpy
             random.setstate(state["rng_python"])
-            set_numpy_rng_state(state["rng_numpy"])
+            _set_numpy_rng_state(state["rng_numpy"])
         if state["rng_cuda"] and torch.cuda.is_available():
             torch.cuda.set_rng_state_all(state["rng_cuda"])
         for callback in self.callbacks:
@@ -266,7 +268,7 @@ class Trainer:
                 callback.load_state_dict(state["callbacks"][callback.state_key])
 
 
-def load_evals(state: dict[str, Any]) -> list[EvalRecord]:
+def _load_evals(state: dict[str, Any]) -> list[EvalRecord]:
     """The eval history of a trainer state; checkpoints written before EvalRecord kept it
     in the checkpoint callback's state."""
     if "evals" in state:
@@ -275,7 +277,7 @@ def load_evals(state: dict[str, Any]) -> list[EvalRecord]:
     return [EvalRecord.from_checkpoint_v1(record) for record in old.get("evals", [])]
 
 
-def build_optimizer(model: nn.Module, config: TrainConfig) -> torch.optim.Optimizer:
+def _build_optimizer(model: nn.Module, config: TrainConfig) -> torch.optim.Optimizer:
     """Weight decay on matrices and kernels only; biases and norm gains are not decayed."""
     params = [p for p in model.parameters() if p.requires_grad]
     if not params:
@@ -295,13 +297,13 @@ def build_optimizer(model: nn.Module, config: TrainConfig) -> torch.optim.Optimi
 
 
 
-def numpy_rng_state() -> tuple[Any, ...]:
+def _numpy_rng_state() -> tuple[Any, ...]:
     """numpy's global RNG state as plain Python values (weights_only checkpoints hold no
     ndarrays)."""
     name, keys, position, has_gauss, cached = np.random.get_state()
     return name, keys.tolist(), int(position), int(has_gauss), float(cached)
 
 
-def set_numpy_rng_state(state: tuple[Any, ...]) -> None:
+def _set_numpy_rng_state(state: tuple[Any, ...]) -> None:
     name, keys, position, has_gauss, cached = state
     np.random.set_state((name, np.array(keys, dtype=np.uint32), position, has_gauss, cached))
