@@ -18,6 +18,7 @@ from ..engine.config import TrainConfig
 from ..overfit.ladder import RungResult, rung_subset
 from ..spec import Spec
 from ..tasks import SampledItems, Task, TaskStats, make_task
+from .seen_items import DataSample, data_sample
 
 #: how many items the data checks read (the ladder's reference sample is 2048 too)
 DATA_SAMPLE = 2048
@@ -63,6 +64,13 @@ class Context:
     def batch_size(self) -> int:
         """Items per optimizer step on this rung."""
         return min(self.config.batch_size, self.n)
+
+    @functools.cached_property
+    def data_sample(self) -> DataSample:
+        """The data checks' sample (DATA_SAMPLE items of the ladder's order), raw and as
+        the model sees each item (through the spec's own collate, one item at a time).
+        Read once: a collate may tokenize, so it is not run again per check."""
+        return data_sample(self.spec, self.train_data, DATA_SAMPLE, self.seed)
 
     def sample(self, limit: int = DATA_SAMPLE) -> list[Any]:
         subset = rung_subset(self.train_data, min(limit, len(self.train_data)), self.seed)

@@ -14,11 +14,10 @@ import torch
 from torch import Tensor, nn
 
 from ..engine.forward import output_length_rule
-from ..overfit.ladder import rung_subset
 from ..tasks.collate import IGNORE_INDEX
 from ..tasks.lm import token_ids
 from ..tasks.structure import all_leaves, first_tensor, map_tensors, tensor_leaves
-from .context import DATA_SAMPLE, Context
+from .context import Context
 from .evidence import BatchEvidence
 from .findings import (
     CONFLICTING_LABELS,
@@ -41,11 +40,17 @@ DETERMINISM_READS = 4
 
 
 def data_checks(ctx: Context, ev: BatchEvidence) -> list[Finding]:
-    subset = rung_subset(ctx.train_data, min(DATA_SAMPLE, len(ctx.train_data)), ctx.seed)
-    indices = list(subset.indices)
-    items = [ctx.train_data[i] for i in indices]
+    """Determinism reads the dataset as it is; every other check reads the items as the
+    model sees them (through the spec's own collate one item at a time, when it has one:
+    seen_items)."""
+    sample = ctx.data_sample
+    indices = sample.indices
+    unstable = determinism(ctx, indices[:DETERMINISM_READS])
+    if sample.items is None:  # the spec's collate cannot take one item alone
+        ctx.notes.append(str(sample.note))
+        return unstable
+    items = sample.items
     findings = nonfinite(items, indices) + label_range(ctx, ev, items, indices)
-    unstable = determinism(ctx, indices[:DETERMINISM_READS], items)
     findings += unstable
     findings += input_scale(ctx, items)
     if not ctx.task.token_level_targets:  # text: repeated contexts are expected
@@ -128,7 +133,7 @@ def token_range(ev: BatchEvidence, items: list[Any], indices: list[int]) -> list
                         "the output layer to it", weight=3.5)]
 
 
-def determinism(ctx: Context, indices: list[int], items: list[Any]) -> list[Finding]:
+def determinism(ctx: Context, indices: list[int]) -> list[Finding]:
     """Read a few indices twice (cloning the first read): a random draw in __getitem__ or
     an output buffer reused across items both show as a changed item."""
     for index in indices:
@@ -142,7 +147,9 @@ def determinism(ctx: Context, indices: list[int], items: list[Any]) -> list[Find
         if same(x, x2) and same_y and not aliased:
             continue
         change = max_change(x, x2)
-        detail = (f"input changed by up to {change:.3g}" + ("" if same_y else ", label changed")
+        moved = f"input changed by up to {change:.3g}" if math.isfinite(change) else \
+            "input changed"  # text, or a new shape: no per-value difference to give
+        detail = (moved + ("" if same_y else ", label changed")
                   + (f"; reading item {other} overwrote the tensor returned for item {index}"
                      if aliased else ""))
         return [Finding(DATA_NOT_DETERMINISTIC, "error" if not same_y or aliased else "warning",
@@ -276,9 +283,8 @@ def target_scale(ctx: Context, items: list[Any]) -> list[Finding]:
 
 def identical_inputs(ctx: Context, items: list[Any], indices: list[int]) -> list[Finding]:
     """Identical inputs with different targets. Items are named by their index in the
-    training set (indices[i] is sampled item i), the number the user can look up."""
-    if any(not tensor_leaves(x) for x, _ in items):
-        return []  # raw items for the spec's own collate (text): nothing to compare here
+    training set (indices[i] is sampled item i), the number the user can look up. With
+    the spec's own collate, two texts that tokenize alike are identical inputs."""
     keys = [b"".join(leaf.numpy().tobytes() for _, leaf in tensor_leaves(x)) for x, _ in items]
     labels = [tensor(y).numpy().tobytes() for _, y in items]
     if len(set(keys)) == 1 and len(set(labels)) > 1:

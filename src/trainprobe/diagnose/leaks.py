@@ -41,7 +41,8 @@ def leak_checks(ctx: Context, batch: Batch | None) -> list[Finding]:
     if ctx.task.token_level_targets:
         return findings + lm_copy(batch)
     if ctx.task.item_targets:
-        findings += feature_leak(ctx, ctx.sample())
+        # the items as the model sees them (through the spec's own collate, if any)
+        findings += feature_leak(ctx, ctx.data_sample.items or [])
     return findings
 
 
