@@ -195,11 +195,11 @@ def test_resume_state_restores_python_and_numpy_randomness(tmp_path):
 
 def test_lm_achievable_accuracy_merges_prefixes_across_eval_batches():
     from trainprobe.tasks import Batch
-    from trainprobe.tasks.lm import achievable_correct
+    from trainprobe.tasks.lm import _achievable_correct
 
     tokens = torch.tensor([[1, 2, 3], [1, 2, 4], [5, 2, 3]])
     following = torch.tensor([[2, 3, 9], [2, 4, 9], [2, 3, 8]])
     # prefix [1, 2] continues with 3 and with 4: only one of the two can be right
-    assert achievable_correct(tokens, following) == 8
+    assert _achievable_correct(tokens, following) == 8
     split = [Batch(tokens[:1], following[:1]), Batch(tokens[1:], following[1:])]
     assert make_task("lm").reference_counts(split) == {"achievable": 8}

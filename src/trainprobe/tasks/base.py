@@ -15,6 +15,9 @@ from ..errors import SpecError
 from .collate import IGNORE_INDEX, collate_values
 from .structure import check_inputs, map_tensors
 
+__all__ = ["REFERENCE_ITEMS", "Batch", "Counts", "LossFn", "SampledItems", "Task", "TaskStats",
+           "as_tensor", "is_integer_label"]
+
 LossFn = Callable[..., Tensor]
 
 

@@ -14,6 +14,8 @@ from torch import Tensor
 from ..errors import SpecError
 from .base import Batch, Task, TaskStats, is_integer_label
 
+__all__ = ["Binary", "Classification", "describe"]
+
 
 class Classification(Task):
     name = "classification"

@@ -18,6 +18,8 @@ from torch import Tensor
 from ..errors import SpecError
 from .structure import key_text
 
+__all__ = ["IGNORE_INDEX", "collate_values"]
+
 IGNORE_INDEX = -100  # the Hugging Face / PyTorch cross_entropy convention
 
 
@@ -28,12 +30,12 @@ def collate_values(values: Sequence[Any], pad: float = 0, path: str = "inputs") 
         padded = False
         result = {}
         for key in first:
-            column = [value_at(v, key, i, path) for i, v in enumerate(values)]
+            column = [_value_at(v, key, i, path) for i, v in enumerate(values)]
             result[key], was = collate_values(column, pad, f"{path}[{key_text(key)}]")
             padded |= was
         return result, padded
-    if isinstance(first, (tuple, list)) and not is_number_list(first):
-        columns = list(zip(*values, strict=True)) if same_lengths(values, path) else []
+    if isinstance(first, (tuple, list)) and not _is_number_list(first):
+        columns = list(zip(*values, strict=True)) if _same_lengths(values, path) else []
         parts = [collate_values(list(c), pad, f"{path}[{i}]") for i, c in enumerate(columns)]
         collated = [part for part, _ in parts]
         rebuilt = type(first)(*collated) if hasattr(first, "_fields") else type(first)(collated)
@@ -41,21 +43,21 @@ def collate_values(values: Sequence[Any], pad: float = 0, path: str = "inputs") 
     tensors = [v if isinstance(v, Tensor) else torch.as_tensor(v) for v in values]
     if all(t.shape == tensors[0].shape for t in tensors):
         return torch.stack(tensors), False
-    return pad_first_dim(tensors, pad, path), True
+    return _pad_first_dim(tensors, pad, path), True
 
 
-def is_number_list(value: Any) -> bool:
+def _is_number_list(value: Any) -> bool:
     return isinstance(value, list) and all(isinstance(v, (int, float)) for v in value)
 
 
-def value_at(item: Any, key: Any, index: int, path: str) -> Any:
+def _value_at(item: Any, key: Any, index: int, path: str) -> Any:
     if not isinstance(item, Mapping) or key not in item:
         raise SpecError(f"item {index}: {path}[{key_text(key)}] is missing (item 0 has it)",
                         "return the same keys from every __getitem__ call")
     return item[key]
 
 
-def same_lengths(values: Sequence[Any], path: str) -> bool:
+def _same_lengths(values: Sequence[Any], path: str) -> bool:
     for index, value in enumerate(values):
         if len(value) != len(values[0]):
             raise SpecError(f"item {index}: {path} has {len(value)} elements but item 0 has "
@@ -63,7 +65,7 @@ def same_lengths(values: Sequence[Any], path: str) -> bool:
     return True
 
 
-def pad_first_dim(tensors: list[Tensor], pad: float, path: str) -> Tensor:
+def _pad_first_dim(tensors: list[Tensor], pad: float, path: str) -> Tensor:
     """Right-pad the first dimension to the longest; other dimensions must agree."""
     rest = tensors[0].shape[1:]
     for index, tensor in enumerate(tensors):

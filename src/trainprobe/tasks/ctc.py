@@ -13,7 +13,9 @@ from ..errors import SpecError
 from .base import Batch, Task, TaskStats
 from .structure import first_tensor
 
-BLANK = 0
+__all__ = ["CTC"]
+
+_BLANK = 0
 
 
 class CTC(Task):
@@ -73,7 +75,7 @@ class CTC(Task):
         # work here; a user's own loss gets the outputs exactly as the model made them.
         log_probs = outputs.float().log_softmax(-1).transpose(0, 1)  # (T', N, V)
         return F.ctc_loss(log_probs, batch.targets, self.output_lengths(outputs, batch),
-                          batch.target_lengths, blank=BLANK, zero_infinity=False)
+                          batch.target_lengths, blank=_BLANK, zero_infinity=False)
 
     def loss(self, outputs: Tensor, batch: Batch, user_loss: Any) -> Tensor:
         if user_loss is None:
@@ -88,7 +90,7 @@ class CTC(Task):
         decoded = []
         for row, length in zip(best, lengths):
             frames = torch.unique_consecutive(row[: int(length)])
-            decoded.append([int(t) for t in frames if int(t) != BLANK])
+            decoded.append([int(t) for t in frames if int(t) != _BLANK])
         return decoded
 
     def score(self, outputs: Tensor, batch: Batch) -> dict[str, float]:
@@ -96,7 +98,7 @@ class CTC(Task):
         hypotheses = self.decode(outputs, batch)
         references = [row[: int(n)].tolist() for row, n in
                       zip(batch.targets.cpu(), batch.target_lengths.cpu())]
-        return {"label_errors": edit_counts(references, hypotheses),
+        return {"label_errors": _edit_counts(references, hypotheses),
                 "labels": sum(map(len, references)),
                 "exact": sum(r == h for r, h in zip(references, hypotheses))}
 
@@ -113,7 +115,7 @@ class CTC(Task):
 
 
 
-def edit_counts(references: list[list[int]], hypotheses: list[list[int]]) -> int:
+def _edit_counts(references: list[list[int]], hypotheses: list[list[int]]) -> int:
     """Label edit distance summed over utterances, via jiwer. Each label id is one unit,
     so WER and CER coincide: a spec's labels carry no word boundaries."""
     missing = sum(len(h) for r, h in zip(references, hypotheses) if not r)

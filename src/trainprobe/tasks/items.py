@@ -16,6 +16,9 @@ from torch.utils.data import DataLoader, Dataset, default_collate
 from ..errors import SpecError
 from .base import Batch, Task
 
+__all__ = ["DEFAULT_TARGET_KEY", "PairView", "as_user_item", "batch_from_collated", "is_dict_item",
+           "loader_parts"]
+
 DEFAULT_TARGET_KEY = "labels"
 
 
@@ -31,10 +34,10 @@ class PairView(Dataset):
         return len(self.data)
 
     def __getitem__(self, index: int) -> Any:
-        return as_pair(self.data[index], index, self.target_key)
+        return _as_pair(self.data[index], index, self.target_key)
 
 
-def as_pair(item: Any, index: int, target_key: str) -> Any:
+def _as_pair(item: Any, index: int, target_key: str) -> Any:
     if not isinstance(item, Mapping):
         return item
     if target_key not in item:

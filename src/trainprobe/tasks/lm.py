@@ -16,6 +16,8 @@ from .base import Batch, Task, TaskStats
 from .collate import IGNORE_INDEX
 from .structure import first_tensor
 
+__all__ = ["LanguageModel", "token_ids"]
+
 
 class LanguageModel(Task):
     name = "lm"
@@ -49,7 +51,7 @@ class LanguageModel(Task):
         """Hugging Face items ({"input_ids", "labels"} of one length) hold unshifted labels:
         position t predicts labels[t+1]. Shift them here; `(tokens, next_tokens)` items
         are already shifted and stay as they are."""
-        if unshifted_labels(batch.inputs, batch.targets):
+        if _unshifted_labels(batch.inputs, batch.targets):
             return replace(batch, targets=batch.targets[:, 1:].contiguous())
         return batch
 
@@ -77,10 +79,10 @@ class LanguageModel(Task):
     def reference_counts(self, batches: Iterable[Batch]) -> dict[str, float]:
         # over the whole evaluated set at once: a prefix shared across two batches is
         # still one prefix
-        keys = torch.cat([prefix_keys(token_ids(b.inputs)[:, :b.targets.shape[1]], b.targets)
+        keys = torch.cat([_prefix_keys(token_ids(b.inputs)[:, :b.targets.shape[1]], b.targets)
                           for b in batches])
         keys = keys[keys[:, -1] != IGNORE_INDEX]  # padding is never predicted
-        return {"achievable": best_continuations(keys) if len(keys) else 0}
+        return {"achievable": _best_continuations(keys) if len(keys) else 0}
 
     def summarize(self, counts: dict[str, float], stats: TaskStats) -> dict[str, float]:
         mean_loss = counts.get("loss_sum", 0.0) / max(counts.get("items", 1), 1)
@@ -88,7 +90,7 @@ class LanguageModel(Task):
         return {"token_accuracy": counts["correct"] / total,
                 # without reference counts every token counts as predictable
                 "achievable_accuracy": counts.get("achievable", total) / total,
-                "perplexity": perplexity(mean_loss)}
+                "perplexity": _perplexity(mean_loss)}
 
     def memorized(self, loss: float, metrics: dict[str, float], stats: TaskStats) -> bool:
         """Token accuracy >= 0.99 of what any causal model could reach: sequences that
@@ -108,36 +110,30 @@ def token_ids(inputs: Any) -> Tensor:
     return first_tensor(inputs)
 
 
-def unshifted_labels(inputs: Any, targets: Any) -> bool:
+def _unshifted_labels(inputs: Any, targets: Any) -> bool:
     """The Hugging Face convention: dict inputs with input_ids, labels of the same length."""
     return isinstance(inputs, Mapping) and isinstance(targets, Tensor) and \
         targets.shape == token_ids(inputs).shape
 
 
-def next_token_pair(inputs: Any, target: Tensor) -> tuple[Tensor, Tensor]:
-    """One item as (tokens, next_tokens) of equal length, whatever its convention."""
-    ids = token_ids(inputs)
-    return (ids[:-1], target[1:]) if unshifted_labels(inputs, target) else (ids, target)
-
-
-def perplexity(loss: float) -> float:
+def _perplexity(loss: float) -> float:
     return math.exp(min(loss, 50.0))
 
 
 # Two independent polynomial hashes of each prefix; products stay below 2**62.
-HASHES = ((1_000_003, 2_147_483_647), (999_983, 2_147_483_629))
+_HASHES = ((1_000_003, 2_147_483_647), (999_983, 2_147_483_629))
 
 
-def achievable_correct(tokens: Tensor, next_tokens: Tensor) -> int:
+def _achievable_correct(tokens: Tensor, next_tokens: Tensor) -> int:
     """How many next tokens a deterministic causal predictor can get right: for every
     distinct prefix tokens[:t+1], only its most frequent continuation."""
-    return best_continuations(prefix_keys(tokens, next_tokens))
+    return _best_continuations(_prefix_keys(tokens, next_tokens))
 
 
-def prefix_keys(tokens: Tensor, next_tokens: Tensor) -> Tensor:
+def _prefix_keys(tokens: Tensor, next_tokens: Tensor) -> Tensor:
     """(N*T, 3): two hashes of each prefix tokens[n, :t+1], and the token that follows."""
     columns = []
-    for base, modulus in HASHES:
+    for base, modulus in _HASHES:
         running = torch.zeros(tokens.shape[0], dtype=torch.int64, device=tokens.device)
         per_position = []
         for t in range(tokens.shape[1]):  # (N,) per step: T small vector ops
@@ -147,7 +143,7 @@ def prefix_keys(tokens: Tensor, next_tokens: Tensor) -> Tensor:
     return torch.stack([*columns, next_tokens.reshape(-1)], dim=1)
 
 
-def best_continuations(keys: Tensor) -> int:
+def _best_continuations(keys: Tensor) -> int:
     """Sum over distinct prefixes of the count of their most frequent next token."""
     pairs, pair_counts = torch.unique(keys, dim=0, return_counts=True)
     _, prefix_ids = torch.unique(pairs[:, :2], dim=0, return_inverse=True)

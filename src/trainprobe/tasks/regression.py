@@ -15,6 +15,8 @@ from ..errors import SpecError
 from .base import Batch, Task, TaskStats, as_tensor
 from .classification import describe
 
+__all__ = ["Regression"]
+
 
 class Regression(Task):
     name = "regression"

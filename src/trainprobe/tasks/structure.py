@@ -18,6 +18,9 @@ from torch import Tensor, nn
 
 from ..errors import SpecError
 
+__all__ = ["all_leaves", "batch_size_of", "call_model", "check_inputs", "first_tensor", "key_text",
+           "map_tensors", "output_tensor", "tensor_leaves"]
+
 
 def call_model(model: nn.Module | Callable[..., Any], inputs: Any) -> Any:
     """`model(x)`, `model(*inputs)` or `model(**inputs)`, by the structure of `inputs`."""
@@ -26,11 +29,11 @@ def call_model(model: nn.Module | Callable[..., Any], inputs: Any) -> Any:
     try:
         return model(*args, **kwargs)
     except TypeError as error:
-        check_signature(model, args, kwargs, error)
+        _check_signature(model, args, kwargs, error)
         raise
 
 
-def check_signature(model: Any, args: tuple[Any, ...], kwargs: dict[str, Any],
+def _check_signature(model: Any, args: tuple[Any, ...], kwargs: dict[str, Any],
                     error: TypeError) -> None:
     """A TypeError because forward() cannot take these inputs becomes one line naming
     the inputs and the signature; any other TypeError is the user's own and re-raised."""
@@ -101,7 +104,7 @@ def all_leaves(inputs: Any, path: str = "inputs") -> list[tuple[str, Any]]:
 
 
 #: tokenizer outputs that run along input_ids and must have its length
-TOKEN_ALIGNED = ("attention_mask", "token_type_ids", "position_ids", "special_tokens_mask")
+_TOKEN_ALIGNED = ("attention_mask", "token_type_ids", "position_ids", "special_tokens_mask")
 
 
 def check_inputs(inputs: Any, index: int) -> None:
@@ -113,7 +116,7 @@ def check_inputs(inputs: Any, index: int) -> None:
     if not isinstance(inputs, Mapping) or not isinstance(inputs.get("input_ids"), Tensor):
         return
     ids = inputs["input_ids"]
-    for key in TOKEN_ALIGNED:
+    for key in _TOKEN_ALIGNED:
         value = inputs.get(key)
         if isinstance(value, Tensor) and value.ndim and ids.ndim and \
                 value.shape[0] != ids.shape[0]:
