@@ -11,8 +11,8 @@ import torch.nn.functional as F
 from torch import nn
 
 from trainprobe.instruments.activations import (
-    DEAD_EPS,
-    SATURATION_MARGIN,
+    _DEAD_EPS,
+    _SATURATION_MARGIN,
     ActivationSize,
     ActivationStats,
     DeadUnits,
@@ -35,12 +35,12 @@ def dead_by_hand(output: torch.Tensor, unit_axis: int) -> float:
     dead = 0
     for unit in range(units):
         values = output.select(unit_axis, unit).flatten().tolist()
-        dead += all(abs(v) <= DEAD_EPS for v in values)
+        dead += all(abs(v) <= _DEAD_EPS for v in values)
     return dead / units
 
 
 def saturated_by_hand(output: torch.Tensor, low: float, high: float) -> float:
-    margin = SATURATION_MARGIN * (high - low)
+    margin = _SATURATION_MARGIN * (high - low)
     values = output.flatten().tolist()
     return sum(v <= low + margin or v >= high - margin for v in values) / len(values)
 

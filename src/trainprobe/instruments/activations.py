@@ -7,12 +7,12 @@ or a functional activation called inside a forward (`torch.relu(x)` in module `b
 is the site `blocks.0:relu`, see functional.py).
 
 A unit is one feature channel: dim 1 of (B, C) and (B, C, H, W) outputs, the last dim of
-(B, T, C) sequence outputs (`unit_dim`).
+(B, T, C) sequence outputs (`_unit_dim`).
 
-- dead: a unit is dead when |a| <= DEAD_EPS for every item and position the site saw in
+- dead: a unit is dead when |a| <= _DEAD_EPS for every item and position the site saw in
   the measured forward passes; the statistic is the fraction of dead units.
 - saturated: for bounded sites (sigmoid, tanh, hardtanh, recurrent layers) the fraction
-  of values within SATURATION_MARGIN of the range from a bound.
+  of values within _SATURATION_MARGIN of the range from a bound.
 - act_mean: the mean |a| over every value.
 
 `ActivationStats` gathers what these need with forward hooks (and the functional-op mode)
@@ -33,22 +33,25 @@ from .functional import NOT_ACTIVATIONS, FunctionalOps, site_module
 from .hooks import Hook, Hooks, activation_modules, first_tensor
 from .quantities import Quantity, Schedule
 
+__all__ = ["ActivationSize", "ActivationStats", "DeadUnits", "Saturation", "Site", "SiteStats",
+           "activation_quantities"]
+
 #: One threshold for "the unit passes nothing", used by the inspector and the diagnosis.
 #: Not 0: GELU, SiLU, Mish and ELU never output an exact zero, and a unit whose every
 #: output is below 1e-6 (GELU at x < -5.3, SiLU at x < -17) passes neither signal nor
 #: gradient worth the name. Not larger: 1e-6 is below float32's resolution for activations
 #: of order 1, so a live but small unit (|a| ~ 1e-3 after a bad init) is never called dead.
 #: For ReLU it is the same as "== 0".
-DEAD_EPS = 1e-6
+_DEAD_EPS = 1e-6
 #: within 2% of the range from a bound counts as saturated (sigmoid > 0.98 or < 0.02)
-SATURATION_MARGIN = 0.02
-BOUNDS = {"sigmoid": (0.0, 1.0), "hardsigmoid": (0.0, 1.0), "tanh": (-1.0, 1.0),
+_SATURATION_MARGIN = 0.02
+_BOUNDS = {"sigmoid": (0.0, 1.0), "hardsigmoid": (0.0, 1.0), "tanh": (-1.0, 1.0),
           "hardtanh": (-1.0, 1.0), "recurrent": (-1.0, 1.0)}
-MODULE_KINDS = {nn.Sigmoid: "sigmoid", nn.Hardsigmoid: "hardsigmoid", nn.Tanh: "tanh",
+_MODULE_KINDS = {nn.Sigmoid: "sigmoid", nn.Hardsigmoid: "hardsigmoid", nn.Tanh: "tanh",
                 nn.Hardtanh: "hardtanh", nn.RNNBase: "recurrent"}
 
 
-def unit_dim(ndim: int) -> int:
+def _unit_dim(ndim: int) -> int:
     """The dimension that indexes units (channels) for an output with `ndim` dims."""
     if ndim >= 4:
         return 1  # (B, C, H, W): conv channels
@@ -57,28 +60,28 @@ def unit_dim(ndim: int) -> int:
     return ndim - 1  # (B, C) -> 1; (C,) -> 0
 
 
-def unit_max(output: Tensor) -> Tensor:
+def _unit_max(output: Tensor) -> Tensor:
     """Per unit, the largest |a| over every item and position: shape (C,)."""
     magnitude = output.detach().abs()
-    dim = unit_dim(magnitude.ndim)
+    dim = _unit_dim(magnitude.ndim)
     others = tuple(d for d in range(magnitude.ndim) if d != dim)
     return magnitude.amax(dim=others) if others else magnitude
 
 
-def near_bounds(output: Tensor, bounds: tuple[float, float]) -> Tensor:
-    """How many values lie within SATURATION_MARGIN of the range from a bound (0-d)."""
+def _near_bounds(output: Tensor, bounds: tuple[float, float]) -> Tensor:
+    """How many values lie within _SATURATION_MARGIN of the range from a bound (0-d)."""
     low, high = bounds
-    margin = SATURATION_MARGIN * (high - low)
+    margin = _SATURATION_MARGIN * (high - low)
     values = output.detach()
     return ((values <= low + margin) | (values >= high - margin)).sum()
 
 
-def site_kind(module: nn.Module) -> str:
-    kind = next((k for cls, k in MODULE_KINDS.items() if isinstance(module, cls)), None)
+def _site_kind(module: nn.Module) -> str:
+    kind = next((k for cls, k in _MODULE_KINDS.items() if isinstance(module, cls)), None)
     return kind or type(module).__name__.lower()
 
 
-def bounded_recurrent(model: nn.Module) -> dict[str, nn.Module]:
+def _bounded_recurrent(model: nn.Module) -> dict[str, nn.Module]:
     """LSTM/GRU (and tanh RNN) outputs lie in (-1, 1): saturated gates show there."""
     return {name: m for name, m in model.named_modules() if isinstance(m, nn.RNNBase)
             and getattr(m, "nonlinearity", "tanh") == "tanh"}
@@ -97,17 +100,17 @@ class Site:
 
     @property
     def bounds(self) -> tuple[float, float] | None:
-        return BOUNDS.get(self.kind)
+        return _BOUNDS.get(self.kind)
 
     def observe(self, output: Tensor) -> None:
-        largest = unit_max(output)
+        largest = _unit_max(output)
         key = tuple(largest.shape)
         previous = self.unit_max.get(key)
         self.unit_max[key] = largest if previous is None else torch.maximum(previous, largest)
         total = output.detach().abs().sum(dtype=torch.float32)
         self.abs_sum = total if self.abs_sum is None else self.abs_sum + total
         if self.bounds is not None:
-            near = near_bounds(output, self.bounds)
+            near = _near_bounds(output, self.bounds)
             self.near = near if self.near is None else self.near + near
         self.values += output.numel()
         self.per_unit += output.numel() // max(largest.numel(), 1)
@@ -122,7 +125,7 @@ class DeadUnits(Quantity):
         nothing then."""
         if site.per_unit < 2 or not site.unit_max:
             return None
-        dead = sum((m <= DEAD_EPS).sum() for m in site.unit_max.values())
+        dead = sum((m <= _DEAD_EPS).sum() for m in site.unit_max.values())
         units = sum(m.numel() for m in site.unit_max.values())
         return dead.float() / units
 
@@ -174,7 +177,7 @@ class ActivationStats:
                  quantities: tuple[Quantity, ...] | None = None):
         self.model = model
         self.quantities = quantities or activation_quantities()
-        self.modules = {**activation_modules(model), **bounded_recurrent(model)}
+        self.modules = {**activation_modules(model), **_bounded_recurrent(model)}
         self.names = list(self.modules)  # known before any forward; functional sites add on
         self.functional = FunctionalOps(model, self._functional_call) if functional else None
         self.op_outputs: dict[int, tuple[str, str]] = {}  # grad_fn id -> (site, op)
@@ -191,7 +194,7 @@ class ActivationStats:
         """Hooks on; accumulators cleared."""
         self.disarm()
         self.sites, self.op_outputs, self.dropout_calls = {}, {}, []
-        hooks = [Hook(module, self._make_hook(name, site_kind(module)))
+        hooks = [Hook(module, self._make_hook(name, _site_kind(module)))
                  for name, module in self.modules.items()]
         if self.functional is not None:
             hooks.append(Hook(self.model, self._root_leave, pre=self._root_enter,

@@ -20,8 +20,10 @@ from torch import Tensor, nn
 from torch.nn.modules import module as module_hooks
 from torch.overrides import TorchFunctionMode
 
+__all__ = ["NOT_ACTIVATIONS", "FunctionalOps", "OnCall", "site_module"]
+
 #: function name (torch.relu, F.relu, Tensor.relu and their in-place forms) -> op
-OPS = {"relu": "relu", "relu_": "relu", "relu6": "relu6", "gelu": "gelu", "silu": "silu",
+_OPS = {"relu": "relu", "relu_": "relu", "relu6": "relu6", "gelu": "gelu", "silu": "silu",
        "mish": "mish", "leaky_relu": "leaky_relu", "leaky_relu_": "leaky_relu", "elu": "elu",
        "elu_": "elu", "selu": "selu", "celu": "celu", "softplus": "softplus",
        "hardswish": "hardswish", "sigmoid": "sigmoid", "sigmoid_": "sigmoid",
@@ -33,7 +35,7 @@ OPS = {"relu": "relu", "relu_": "relu", "relu6": "relu6", "gelu": "gelu", "silu"
 #: ops that change no unit's sign or range class: skipped for the activation statistics
 NOT_ACTIVATIONS = ("softmax", "log_softmax", "dropout")
 
-#: called as on_call(where, op, output, training_flag) for every op in OPS
+#: called as on_call(where, op, output, training_flag) for every op in _OPS
 OnCall = Callable[[str, str, Tensor, "bool | None"], None]
 
 
@@ -45,7 +47,7 @@ class _Mode(TorchFunctionMode):
     def __torch_function__(self, func, types, args=(), kwargs=None):  # noqa: ANN001, ANN204
         kwargs = kwargs or {}
         result = func(*args, **kwargs)  # the mode is off inside: nested calls are not seen
-        if getattr(func, "__name__", None) in OPS:
+        if getattr(func, "__name__", None) in _OPS:
             self.on_call(func, args, kwargs, result)
         return result
 
@@ -93,13 +95,13 @@ class FunctionalOps:
         if not isinstance(result, Tensor) or not self._stack:
             return
         where, counts = self._stack[-1]
-        op = OPS[func.__name__]
+        op = _OPS[func.__name__]
         counts[op] = counts.get(op, 0) + 1
         site = f"{where}:{op}" if counts[op] == 1 else f"{where}:{op}#{counts[op]}"
-        self.on_call(site, op, result, training_flag(op, args, kwargs))
+        self.on_call(site, op, result, _training_flag(op, args, kwargs))
 
 
-def training_flag(op: str, args: tuple, kwargs: dict) -> bool | None:
+def _training_flag(op: str, args: tuple, kwargs: dict) -> bool | None:
     """For dropout: whether the call drops (F.dropout's `training`, default True)."""
     if op != "dropout":
         return None

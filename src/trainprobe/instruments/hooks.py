@@ -9,6 +9,9 @@ from typing import Any
 
 from torch import Tensor, nn
 
+__all__ = ["ACTIVATIONS", "Hook", "HookFn", "Hooks", "activation_modules", "first_tensor", "hooked",
+           "parameter_layers"]
+
 HookFn = Callable[[nn.Module, tuple[Any, ...], Any], None]
 
 
@@ -86,24 +89,24 @@ ACTIVATIONS = (nn.ReLU, nn.LeakyReLU, nn.ReLU6, nn.ELU, nn.SELU, nn.CELU, nn.GEL
 #: activation classes of libraries, by module and class name, so that none is imported:
 #: transformers' GELUActivation, NewGELUActivation, GELUTanh, QuickGELUActivation,
 #: SiLUActivation, MishActivation, ... and timm's GELU/Swish/... live in `*.activations`
-LIBRARY_ACTIVATION_MODULES = ("transformers.activations", "timm.layers.activations",
+_LIBRARY_ACTIVATION_MODULES = ("transformers.activations", "timm.layers.activations",
                               "timm.models.layers.activations")
-NOT_ACTIVATION_NAMES = ("LinearActivation", "Identity")
+_NOT_ACTIVATION_NAMES = ("LinearActivation", "Identity")
 
 
-def is_activation(module: nn.Module) -> bool:
+def _is_activation(module: nn.Module) -> bool:
     """A torch activation class, or a parameter-free leaf class from a library's
     activations module (an identity "activation" is not one)."""
     if isinstance(module, ACTIVATIONS):
         return True
     cls = type(module)
-    return (cls.__module__.startswith(LIBRARY_ACTIVATION_MODULES)
-            and cls.__name__ not in NOT_ACTIVATION_NAMES and not list(module.children()))
+    return (cls.__module__.startswith(_LIBRARY_ACTIVATION_MODULES)
+            and cls.__name__ not in _NOT_ACTIVATION_NAMES and not list(module.children()))
 
 
 def activation_modules(model: nn.Module) -> dict[str, nn.Module]:
     """Named activation layers, the places where units can die or saturate."""
-    return {name: m for name, m in model.named_modules() if is_activation(m)}
+    return {name: m for name, m in model.named_modules() if _is_activation(m)}
 
 
 def parameter_layers(model: nn.Module) -> dict[str, list[tuple[str, nn.Parameter]]]:

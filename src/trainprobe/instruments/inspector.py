@@ -57,9 +57,9 @@ if TYPE_CHECKING:
     from ..engine.trainer import Trainer
 
 DEFAULT_STATS_EVERY = 50
-ACT_KEYS = ("dead", "saturated", "act_mean")
+_ACT_KEYS = ("dead", "saturated", "act_mean")
 
-__all__ = ["DEFAULT_STATS_EVERY", "Inspector", "InspectorCallback", "make_schedule"]
+__all__ = ["DEFAULT_STATS_EVERY", "Inspector", "InspectorCallback"]
 
 
 class Inspector:
@@ -202,9 +202,9 @@ class Inspector:
         """Record a validation result at the current step (flushes the file)."""
         record: dict[str, Any] = {"kind": "eval",
                                   "step": self.current_step if step is None else int(step),
-                                  "val_loss": as_float(val_loss),
-                                  "val_metric": as_float(val_metric), "metric_name": metric_name}
-        record.update({f"val/{key}": as_float(value) for key, value in extra.items()})
+                                  "val_loss": _as_float(val_loss),
+                                  "val_metric": _as_float(val_metric), "metric_name": metric_name}
+        record.update({f"val/{key}": _as_float(value) for key, value in extra.items()})
         self._write_now(record)
 
     def event(self, name: str, **fields: Any) -> None:
@@ -238,11 +238,11 @@ class Inspector:
     def _format_pending(self) -> None:
         losses = [loss for _, _, loss, _ in self._pending if isinstance(loss, Tensor)]
         norms = [n for _, _, _, n in self._pending if n is not None]
-        stats_pieces = [stats_vector(values) for _, _, values in self._pending_stats]
+        stats_pieces = [_stats_vector(values) for _, _, values in self._pending_stats]
         pieces = [torch.stack(losses).float()] if losses else []
         pieces += [torch.stack(norms).flatten()] if norms else []
         pieces += [p for p in stats_pieces if p is not None]
-        host = host_values(pieces)  # the one device-to-host transfer of this flush
+        host = _host_values(pieces)  # the one device-to-host transfer of this flush
         loss_values = iter(host[:len(losses)].tolist())
         offset = len(losses) + len(norms) * len(self.params)
         grad_rows = iter(self._grad_rows(host[len(losses):offset], len(norms)))
@@ -251,9 +251,9 @@ class Inspector:
             if isinstance(loss, Tensor):
                 loss_value = next(loss_values)
             elif loss is None and self.loss_source is not None:
-                loss_value = as_float(self.loss_source(step))
+                loss_value = _as_float(self.loss_source(step))
             else:
-                loss_value = as_float(loss)
+                loss_value = _as_float(loss)
             head = (step, num(loss_value), num(lr))
             if step_norms is None:
                 lines.append((step, self._train_line[0] % head))
@@ -273,12 +273,12 @@ class Inspector:
 
     def _stats_record(self, step: int, sites: list[str], values: dict[str, Any],
                       host: np.ndarray, offset: int) -> tuple[dict[str, Any], int]:
-        """A stats record from its slice of the host values (laid out by stats_vector);
+        """A stats record from its slice of the host values (laid out by _stats_vector);
         `dumps` rounds the arrays and writes NaN as null."""
         record: dict[str, Any] = {"kind": "stats", "step": step}
         if sites != self.act_header:  # functional sites found at run time
             record["act_layers"] = sites
-        for key in ACT_KEYS:
+        for key in _ACT_KEYS:
             by_site = values.get(key, {})
             taken = {name: host[offset + i] for i, name in enumerate(by_site)}
             offset += len(by_site)
@@ -320,15 +320,15 @@ class Inspector:
         return list(iter_records(self.path))
 
 
-def stats_vector(values: dict[str, Any]) -> Tensor | None:
+def _stats_vector(values: dict[str, Any]) -> Tensor | None:
     """A scheduled step's device values as one float vector: the activation quantities
-    site by site (ACT_KEYS order), then weight norms, then update ratios."""
-    parts = [v.reshape(1).float() for key in ACT_KEYS for v in values.get(key, {}).values()]
+    site by site (_ACT_KEYS order), then weight norms, then update ratios."""
+    parts = [v.reshape(1).float() for key in _ACT_KEYS for v in values.get(key, {}).values()]
     parts += [values[key].float() for key in ("weight_norm", "update_ratio") if key in values]
     return torch.cat([p.to(parts[0].device) for p in parts]) if parts else None
 
 
-def host_values(pieces: list[Tensor]) -> np.ndarray:
+def _host_values(pieces: list[Tensor]) -> np.ndarray:
     """The values of several 1-D tensors with one device-to-host transfer (one sync)."""
     if not pieces:
         return np.zeros(0)
@@ -337,7 +337,7 @@ def host_values(pieces: list[Tensor]) -> np.ndarray:
     return torch.cat(pieces).double().cpu().numpy()
 
 
-def as_float(value: Tensor | float | None) -> float | None:
+def _as_float(value: Tensor | float | None) -> float | None:
     if value is None:
         return None
     number = float(value)
@@ -354,7 +354,7 @@ class InspectorCallback(Callback):
         self.inspector = inspector
 
     def before_fit(self, trainer: Trainer) -> None:
-        self.inspector.loss_source = lambda step: engine_loss(trainer, step)
+        self.inspector.loss_source = lambda step: _engine_loss(trainer, step)
         if self.inspector.awaiting_resume or trainer.step > self.inspector.current_step:
             self.inspector.resume_at(trainer.step)
 
@@ -377,7 +377,7 @@ class InspectorCallback(Callback):
         self.inspector.close()
 
 
-def engine_loss(trainer: Trainer, step: int) -> float | None:
+def _engine_loss(trainer: Trainer, step: int) -> float | None:
     """The train loss of optimizer step `step` from the Trainer's buffer (trainer.losses[k]
     is step k + 1), synced to the host first if the engine still holds it on the device."""
     trainer.flush_losses()

@@ -19,13 +19,16 @@ from typing import Any
 from ..formatting import DIGITS, significant
 from ..io import write_text
 
+__all__ = ["LOG_NAME", "SCHEMA", "SCHEMA_V1", "LineWriter", "compact_record", "dumps",
+           "iter_flat_records", "iter_records", "last_step", "num", "truncate_after", "write_lines"]
+
 SCHEMA = "trainprobe.inspector/2"
 SCHEMA_V1 = "trainprobe.inspector/1"
 LOG_NAME = "inspector.log.jsonl"
 #: schema /2 writes per-layer values as one array against a list of names (the header):
 #: array key -> (the flat key prefix of schema /1, the header that names its entries).
 #: The header is the record's own key of that name when present, else the meta record's.
-ARRAYS = {"layer_grad_norm": ("grad_norm", "layers"), "dead": ("dead", "act_layers"),
+_ARRAYS = {"layer_grad_norm": ("grad_norm", "layers"), "dead": ("dead", "act_layers"),
           "saturated": ("saturated", "act_layers"), "act_mean": ("act_mean", "act_layers"),
           "weight_norm": ("weight_norm", "params"), "update_ratio": ("update_ratio", "params")}
 
@@ -94,7 +97,7 @@ class LineWriter:
         return self._fd is None
 
 
-def iter_lines(path: str | Path) -> Iterator[tuple[str, dict[str, Any]]]:
+def _iter_lines(path: str | Path) -> Iterator[tuple[str, dict[str, Any]]]:
     """(line, record) pairs of a log, skipping a torn last line (a writer killed
     mid-write) and blank lines. A damaged line in the middle is skipped too: one bad line
     never hides a run."""
@@ -112,12 +115,12 @@ def iter_lines(path: str | Path) -> Iterator[tuple[str, dict[str, Any]]]:
 
 
 def iter_records(path: str | Path) -> Iterator[dict[str, Any]]:
-    """The records of a log (see `iter_lines`)."""
-    for _, record in iter_lines(path):
+    """The records of a log (see `_iter_lines`)."""
+    for _, record in _iter_lines(path):
         yield record
 
 
-def flat_record(record: dict[str, Any], meta: dict[str, Any]) -> dict[str, Any]:
+def _flat_record(record: dict[str, Any], meta: dict[str, Any]) -> dict[str, Any]:
     """A record of either schema as the flat /1 form: `{"grad_norm/<layer>": v, ...}`.
     Arrays of /2 are expanded against their header; /1 records are returned as they are
     (so a log a resumed run continued in the newer schema reads whole)."""
@@ -125,8 +128,8 @@ def flat_record(record: dict[str, Any], meta: dict[str, Any]) -> dict[str, Any]:
         return record
     flat: dict[str, Any] = {}
     for key, value in record.items():
-        if key in ARRAYS and isinstance(value, list):
-            prefix, header = ARRAYS[key]
+        if key in _ARRAYS and isinstance(value, list):
+            prefix, header = _ARRAYS[key]
             names = record.get(header) or meta.get(header) or []
             flat.update({f"{prefix}/{name}": v for name, v in zip(names, value)})
         elif not isinstance(value, list):
@@ -135,11 +138,11 @@ def flat_record(record: dict[str, Any], meta: dict[str, Any]) -> dict[str, Any]:
 
 
 def compact_record(record: dict[str, Any], meta: dict[str, Any]) -> dict[str, Any]:
-    """The inverse of `flat_record`: flat `prefix/<name>` keys into /2 arrays over the
+    """The inverse of `_flat_record`: flat `prefix/<name>` keys into /2 arrays over the
     meta record's headers (names missing from the record become null)."""
     out = {k: v for k, v in record.items()
-           if not any(k.startswith(prefix + "/") for prefix, _ in ARRAYS.values())}
-    for key, (prefix, header) in ARRAYS.items():
+           if not any(k.startswith(prefix + "/") for prefix, _ in _ARRAYS.values())}
+    for key, (prefix, header) in _ARRAYS.items():
         names = meta.get(header) or []
         if any(f"{prefix}/{name}" in record for name in names):
             out[key] = [record.get(f"{prefix}/{name}") for name in names]
@@ -155,7 +158,7 @@ def iter_flat_records(path: str | Path) -> Iterator[dict[str, Any]]:
             meta = record
             yield record
         else:
-            yield flat_record(record, meta)
+            yield _flat_record(record, meta)
 
 
 def last_step(path: Path) -> int:
@@ -170,7 +173,7 @@ def truncate_after(path: Path, step: int) -> dict[str, Any] | None:
     log identical to an uninterrupted one. Returns the meta record, or None."""
     kept: list[str] = []
     meta = None
-    for line, record in iter_lines(path):
+    for line, record in _iter_lines(path):
         if record.get("kind") == "meta":
             if meta is None:
                 meta = record

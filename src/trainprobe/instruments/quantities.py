@@ -21,6 +21,9 @@ from torch import Tensor, nn
 
 from .hooks import parameter_layers
 
+__all__ = ["GradNorms", "ParameterIndex", "Quantity", "Schedule", "UpdateRatios", "WeightNorms",
+           "make_schedule"]
+
 Schedule = Callable[[int], bool]
 
 
