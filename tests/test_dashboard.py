@@ -11,12 +11,12 @@ from playwright.sync_api import sync_playwright
 
 from trainprobe.analysis import analyze_run
 from trainprobe.analysis.synthetic import write_synthetic_run
+from trainprobe.api import compare_runs
 from trainprobe.cli import main
 from trainprobe.errors import TrainprobeError
 from trainprobe.instruments.logfile import SCHEMA_V1
 from trainprobe.views.dashboard import write_dashboard
 from trainprobe.views.dashboard_data import minmax_downsample
-from trainprobe.workflows import compare_runs
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]

@@ -12,10 +12,10 @@ import torch
 from torch import nn
 
 import trainprobe as tp
+from trainprobe.api import train
 from trainprobe.diagnose import diagnose_spec
 from trainprobe.errors import SpecError
 from trainprobe.spec import load_spec
-from trainprobe.workflows import train
 
 DEMOS = Path(tp.__file__).parent / "demos"
 BROKEN = Path(__file__).parent / "specs" / "inputs"
@@ -242,7 +242,7 @@ def test_a_user_collate_returning_a_dict_with_labels():
 
 
 def test_an_in_memory_spec_goes_through_the_sweeps():
-    from trainprobe.workflows import choose_lr
+    from trainprobe.api import choose_lr
 
     spec = demo_spec("in_memory_spec")
     outcome = choose_lr(spec, rung=2, method="sweep", lrs=[1e-2], steps=10, seeds=1,

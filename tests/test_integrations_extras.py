@@ -16,7 +16,7 @@ BLOCK = ("import sys\n"
 @pytest.mark.parametrize(("module", "extra"), [("lightning", "lightning"), ("hf", "hf")])
 def test_a_missing_extra_is_one_line_with_the_install_hint(module, extra):
     code = BLOCK + (
-        "import trainprobe, trainprobe.cli, trainprobe.workflows\n"  # the core imports
+        "import trainprobe, trainprobe.cli, trainprobe.api, trainprobe.workflows\n"  # the core imports
         "from trainprobe.errors import TrainprobeError\n"
         "try:\n"
         f"    import trainprobe.integrations.{module}\n"

@@ -9,10 +9,10 @@ import json
 import pytest
 
 from trainprobe.analysis import analyze_run, read_log
+from trainprobe.api import report_run, train
 from trainprobe.engine import make_config
 from trainprobe.engine.schedule import lr_at, schedule_info
 from trainprobe.formatting import significant
-from trainprobe.workflows import report_run, train
 
 SPEC = "tests/specs/tiny_classification.py"
 

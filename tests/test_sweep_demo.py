@@ -4,13 +4,13 @@ probe's own rung memorizes."""
 import yaml
 from click.testing import CliRunner
 
+from trainprobe.api import choose_lr
 from trainprobe.cli import main
 from trainprobe.demos import HEALTHY_DEMO
 from trainprobe.engine import make_config
 from trainprobe.overfit.ladder import run_ladder
 from trainprobe.spec import load_spec
 from trainprobe.sweep import run_range_tests
-from trainprobe.workflows import choose_lr
 
 RUNG = 10
 

@@ -110,8 +110,8 @@ def test_bad_ramp_is_refused_before_any_training_and_data_is_built_once(tmp_path
 
     from click.testing import CliRunner
 
+    from trainprobe.api import choose_lr
     from trainprobe.cli import main
-    from trainprobe.workflows import choose_lr
 
     spec = tmp_path / "counted.py"
     spec.write_text(textwrap.dedent('''

@@ -15,10 +15,10 @@ import pytest
 from optuna.trial import TrialState
 
 import trainprobe as tp
+from trainprobe.api import choose_lr
 from trainprobe.demos import HEALTHY_DEMO
 from trainprobe.errors import ConfigError
 from trainprobe.sweep.storage import HEARTBEAT_ATTR, fail_stale, make_storage
-from trainprobe.workflows.sweeps import choose_lr
 
 GRID = "lr: [0.003, 0.01, 0.03]\nhidden_dim: [16, 32]\n"  # 6 points
 

@@ -13,9 +13,9 @@ from test_train_support import (
     write_spec,
 )
 
+from trainprobe.api import train
 from trainprobe.engine import Monitor
 from trainprobe.train import EarlyStopping
-from trainprobe.workflows import train
 
 NAN = math.nan
 

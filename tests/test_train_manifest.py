@@ -15,11 +15,11 @@ from test_train_support import (
 )
 
 import trainprobe
+from trainprobe.api import train
 from trainprobe.errors import ConfigError
 from trainprobe.instruments.logfile import iter_flat_records
 from trainprobe.spec import load_spec
 from trainprobe.train.manifest import data_hashes, dataset_hash, hashed_indices
-from trainprobe.workflows import train
 
 SHORT = {**TINY_CONFIG, "max_steps": 20}
 

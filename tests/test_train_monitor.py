@@ -11,8 +11,8 @@ import pytest
 from click.testing import CliRunner
 from test_train_support import TINY_SPEC, write_spec
 
+from trainprobe.api import train
 from trainprobe.cli import main
-from trainprobe.workflows import train
 
 BINARY_SPEC = '''
 import torch

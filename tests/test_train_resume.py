@@ -13,9 +13,9 @@ from test_train_support import (
     write_spec,
 )
 
+from trainprobe.api import train
 from trainprobe.engine import Callback
 from trainprobe.errors import ConfigError
-from trainprobe.workflows import train
 
 
 class SignalAt(Callback):

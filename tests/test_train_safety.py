@@ -15,9 +15,9 @@ from click.testing import CliRunner
 from test_train_support import TINY_SPEC, write_spec
 
 import trainprobe.io
+from trainprobe.api import train
 from trainprobe.cli import main
 from trainprobe.demos import demo_specs
-from trainprobe.workflows import train
 
 NAN_SPEC = TINY_SPEC.replace(
     "    return TensorDataset(x[:64], y[:64])",

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from test_train_support import TINY_SPEC, write_spec
 
-from trainprobe.workflows import train
+from trainprobe.api import train
 
 # each forward sleeps 2 ms, so the 240 steps take long enough to be killed at random
 SLOW_SPEC = TINY_SPEC.replace(
@@ -85,7 +85,7 @@ KILL_AFTER_PUBLISH = '''
 import os, sys
 from pathlib import Path
 import trainprobe.io as io
-from trainprobe.workflows import train
+from trainprobe.api import train
 
 real = io.fsync_dir
 

@@ -12,7 +12,7 @@ import time
 import torch
 from test_train_support import TINY_SPEC, write_spec
 
-from trainprobe.workflows import train
+from trainprobe.api import train
 
 # the same tiny spec, slowed down so the run is surely mid-way when the signal arrives
 SLOW_SPEC = TINY_SPEC.replace(

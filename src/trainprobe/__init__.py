@@ -4,13 +4,13 @@ The public API is what __all__ lists; the CLI is a thin front over these same fu
 """
 
 from ._version import __version__
+from .api import probe, train, write_report
 from .engine import Callback, EvalResult, FitResult, StopTraining, TrainConfig, Trainer
 from .errors import ConfigError, SpecError, TrainprobeError, UserCodeError
 from .instruments.inspector import Inspector, InspectorCallback
 from .overfit import ProbeRun, RungResult, report_dict, run_ladder
 from .spec import Spec, load_spec
 from .train import TrainResult
-from .workflows import probe, train, write_report
 
 __all__ = [
     "Callback",

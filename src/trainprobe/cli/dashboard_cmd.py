@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 from rich.text import Text
 
-from ..workflows import compare_runs, report_run
+from ..api import compare_runs, report_run
 from .common import console
 
 VERDICT_STYLES = {"diverged": "bold red reverse", "overfitting": "bold red", "underfitting": "bold magenta",

@@ -10,13 +10,13 @@ import torch
 from rich.table import Table
 from rich.text import Text
 
+from ..api import probe as run_probe
 from ..demos import BROKEN_DEMO, HEALTHY_DEMO, copy_examples, demo_files, describe
 from ..engine import make_config
 from ..overfit.ladder import ProbeRun, RungResult
 from ..train.config_file import read_config_file
 from ..views.progress import ProgressCallback, make_progress
 from ..views.tables import diagnoses_table, ladder_table, verdict_line
-from ..workflows import probe as run_probe
 from .common import EXIT_INTERRUPTED, SEED, console, console_err, exit_with, parse_sizes
 
 EXIT_PASS, EXIT_FAIL = 0, 1

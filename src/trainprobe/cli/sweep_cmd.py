@@ -12,9 +12,9 @@ from typing import Any
 
 import click
 
+from .. import api
 from ..sweep.lr_sweep import DEFAULT_LRS, DEFAULT_STEPS, SweepRun, lr_range
 from ..views.sweep_tables import grid_table, range_table, sweep_table
-from ..workflows import sweeps as api
 from .common import EXIT_INTERRUPTED, SEED, console, console_err, exit_with
 
 EXIT_OK, EXIT_NONE = 0, 1

@@ -1,4 +1,4 @@
-"""`trainprobe train` and `trainprobe transition`: thin fronts over workflows.train and
+"""`trainprobe train` and `trainprobe transition`: thin fronts over api.train and
 train.transition.transition."""
 
 from __future__ import annotations
@@ -9,12 +9,12 @@ from pathlib import Path
 import click
 from rich.text import Text
 
+from ..api import run_train_demo, train
 from ..engine.distributed import current
 from ..train.run import TrainResult
 from ..train.transition import transition as make_transition
 from ..views.progress import make_progress
 from ..views.tables import changes_table
-from ..workflows import train
 from .common import EXIT_INTERRUPTED, SEED, console, console_err, exit_with
 
 EXIT_DONE, EXIT_NONFINITE = 0, 1
@@ -127,8 +127,6 @@ def transition(report: Path, spec_path: Path | None, out: Path) -> None:
 
 def show_train_demo(run_dir: Path) -> int:
     """`trainprobe demo --train`: run the char-LM demo with a progress bar; exit status."""
-    from ..workflows.train_demo import run_train_demo
-
     console.rule("charlm_pydoc.py: a tiny GPT trained past convergence on Python's docs")
     progress = make_progress(console_err)
     with progress:

@@ -20,10 +20,10 @@ from typing import Any
 
 from torch import Tensor, nn
 
+from ..api import probe as run_probe
 from ..instruments.inspector import DEFAULT_STATS_EVERY
 from ..overfit.ladder import ProbeRun
 from ..spec import Spec
-from ..workflows.probe import probe as run_probe
 from .recorder import RunRecorder, first_key, guess_metric, require
 
 pl = require("lightning.pytorch", "lightning")

@@ -15,9 +15,9 @@ from typing import Any
 
 from torch import Tensor, nn
 
+from ..api import report_run
 from ..errors import TrainprobeError
 from ..instruments.inspector import DEFAULT_STATS_EVERY, Inspector
-from ..workflows.training import report_run
 
 
 def require(module: str, extra: str) -> ModuleType:

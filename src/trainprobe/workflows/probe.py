@@ -1,5 +1,5 @@
-"""`tp.probe()`: the ladder, the diagnosis and the report in one call; the CLI's
-`trainprobe probe` is a thin front over it.
+"""The probe as records: the ladder, the diagnosis and report.json in one call.
+`tp.probe()` (trainprobe/api.py) is this plus report.md, drawn by views/.
 
 It lives above both `overfit` (the ladder) and `diagnose` (which reads the ladder's
 results), so neither of those packages needs the other's entry point: the diagnosis
@@ -14,41 +14,41 @@ from typing import Any
 
 from ..diagnose import diagnose_probe
 from ..engine import Callback
-from ..io import write_json, write_text
+from ..io import write_json
 from ..overfit.ladder import Mode, ProbeRun, RungResult, run_ladder
 from ..overfit.report import report_dict
 from ..spec import Spec, as_spec
-from ..views.probe_report import report_markdown
 
-__all__ = ["probe", "write_report"]
+__all__ = ["run_probe", "write_report_json"]
 
 
-def probe(spec: Spec | str | Path, sizes: Sequence[int | str] | None = None, *,
-          mode: Mode = "progressive", n_samples: int | None = None, keep_going: bool = False,
-          seed: int = 0, overrides: dict[str, Any] | None = None, diagnose: bool = True,
-          out_dir: str | Path | None = None, json_path: str | Path | None = None,
-          on_rung: Callable[[int, RungResult | None], None] | None = None,
-          callbacks: Sequence[Callback] = ()) -> tuple[ProbeRun, dict[str, Any]]:
+def run_probe(spec: Spec | str | Path, sizes: Sequence[int | str] | None = None, *,
+              mode: Mode = "progressive", n_samples: int | None = None,
+              keep_going: bool = False, seed: int = 0,
+              overrides: dict[str, Any] | None = None, diagnose: bool = True,
+              out_dir: str | Path | None = None, json_path: str | Path | None = None,
+              on_rung: Callable[[int, RungResult | None], None] | None = None,
+              callbacks: Sequence[Callback] = ()) -> tuple[ProbeRun, dict[str, Any]]:
     """Run the overfitting ladder on a spec and return (run, report dict).
 
     `report` follows the schema trainprobe.report/2; it is also written to
-    out_dir/report.json and report.md, and to json_path, when those are given.
+    out_dir/report.json, and to json_path, when those are given.
     """
     spec = as_spec(spec, "tp.probe")
     run = run_ladder(spec, sizes, mode=mode, n_samples=n_samples, keep_going=keep_going,
                      seed=seed, overrides=overrides, on_rung=on_rung, callbacks=callbacks)
     diagnoses = diagnose_probe(run) if diagnose else []
-    report = write_report(run, out_dir, json_path, diagnoses)
+    report = write_report_json(run, out_dir, json_path, diagnoses)
     return run, report
 
 
-def write_report(run: ProbeRun, out_dir: str | Path | None, json_path: str | Path | None,
-                 diagnoses: list[dict[str, Any]] | None = None) -> dict[str, Any]:
-    """report.json and report.md into out_dir, and report.json to json_path, when given."""
+def write_report_json(run: ProbeRun, out_dir: str | Path | None,
+                      json_path: str | Path | None,
+                      diagnoses: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """report.json into out_dir and to json_path, when given; returns the report."""
     report = report_dict(run, diagnoses)
     if out_dir is not None:
         write_json(Path(out_dir) / "report.json", report)
-        write_text(Path(out_dir) / "report.md", report_markdown(run, report))
     if json_path is not None:
         write_json(json_path, report)
     return report

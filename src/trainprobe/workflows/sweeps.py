@@ -1,5 +1,6 @@
-"""lr-sweep and grid as library calls (the CLI is a thin front over these): the sweep
-itself (sweep/), then the files it leaves behind, rendered by views/."""
+"""lr-sweep and grid as records: the sweep itself (sweep/), then lr_sweep.json and lr.yaml,
+or grid.json. `choose_lr` / `grid_search` (trainprobe/api.py) add the pages views/ draw
+from them (lr_sweep.md/.html, grid.md); the CLI is a thin front over those."""
 
 from __future__ import annotations
 
@@ -18,11 +19,9 @@ from ..sweep.lr_sweep import DEFAULT_LRS, DEFAULT_STEPS, SweepResult, SweepRun, 
 from ..sweep.range_test import check_ramp, run_range_tests
 from ..sweep.report import clean, lr_yaml, sweep_report
 from ..sweep.rung import choose_rung
-from ..views.sweep_plots import sweep_html
-from ..views.sweep_report import grid_markdown, sweep_markdown
 
-__all__ = ["LRSweepOutcome", "choose_lr", "grid_search", "write_grid_files",
-           "write_sweep_files"]
+__all__ = ["LRSweepOutcome", "search_grid", "sweep_lr", "write_grid_json",
+           "write_sweep_records"]
 
 Method = Literal["sweep", "range", "both"]
 
@@ -45,7 +44,7 @@ class LRSweepOutcome:
         return self.chosen is not None and (verify is None or verify["passed"])
 
 
-def choose_lr(spec: str | Path | Spec, *, rung: int | None = None, method: Method = "both",
+def sweep_lr(spec: str | Path | Spec, *, rung: int | None = None, method: Method = "both",
              lrs: Sequence[float] = DEFAULT_LRS, steps: int = DEFAULT_STEPS, seeds: int = 3,
              seed: int = 0, min_lr: float = 1e-6, max_lr: float = 1.0, range_steps: int = 100,
              verify: bool = True, out_dir: str | Path | None = None,
@@ -53,6 +52,7 @@ def choose_lr(spec: str | Path | Spec, *, rung: int | None = None, method: Metho
              on_run: Callable[[SweepRun], None] | None = None,
              storage: str | None = None, study_name: str | None = None) -> LRSweepOutcome:
     """Choose a learning rate for the spec at a rung; optionally check it with the probe.
+    Writes lr_sweep.json and lr.yaml into out_dir when given.
     `storage`: an Optuna storage URL through which processes share the sweep's runs."""
     if method in ("range", "both"):
         check_ramp(min_lr, max_lr, range_steps)  # before minutes of ladder and sweep
@@ -75,7 +75,7 @@ def choose_lr(spec: str | Path | Spec, *, rung: int | None = None, method: Metho
                           rung_source=where.why, method=method, sweep=sweep, ranges=ranges,
                           chosen=chosen, chosen_by=chosen_by if chosen else None,
                           verify=checked)
-    files = write_sweep_files(Path(out_dir), report, sweep, ranges) if out_dir else []
+    files = write_sweep_records(Path(out_dir), report) if out_dir else []
     return LRSweepOutcome(report, sweep, ranges, files)
 
 
@@ -90,12 +90,13 @@ def _check_rate(spec: Spec, train_data: Sequence[Any], n: int, lr: float, seed: 
             "stop_reason": rung.stop_reason}
 
 
-def grid_search(spec: str | Path | Spec, grid_path: str | Path, *, rung: int | None = None,
+def search_grid(spec: str | Path | Spec, grid_path: str | Path, *, rung: int | None = None,
          storage: str | None = None, study_name: str | None = None, jobs: int = 1,
          trials: int | None = None, seed: int = 0, out_dir: str | Path | None = None,
          overrides: dict[str, Any] | None = None,
          callbacks: Sequence[Callback] = ()) -> tuple[GridResult, str, list[Path]]:
-    """Run or resume a configuration grid; returns (result, rung source, files written)."""
+    """Run or resume a configuration grid; returns (result, rung source, files written:
+    grid.json into out_dir when given)."""
     spec = as_spec(spec, "grid_search")
     space = read_grid(grid_path)  # bad grid files fail before any training
     train_data, _ = spec.build_data()
@@ -103,21 +104,18 @@ def grid_search(spec: str | Path | Spec, grid_path: str | Path, *, rung: int | N
     result = run_grid(spec, train_data, where.n, space, storage=storage, study_name=study_name,
                       jobs=jobs, trials=trials, seed=seed, overrides=overrides,
                       callbacks=callbacks)
-    files = write_grid_files(Path(out_dir), result, spec.title) if out_dir else []
+    files = [write_grid_json(Path(out_dir), result)] if out_dir else []
     return result, where.why, files
 
 
-def write_sweep_files(out_dir: Path, report: dict[str, Any], sweep: SweepResult | None,
-                      ranges: dict[str, Any] | None) -> list[Path]:
-    written = [write_json(out_dir / "lr_sweep.json", report),
-               write_text(out_dir / "lr_sweep.md", sweep_markdown(report)),
-               write_text(out_dir / "lr_sweep.html", sweep_html(sweep, ranges))]
+def write_sweep_records(out_dir: Path, report: dict[str, Any]) -> list[Path]:
+    """lr_sweep.json, and lr.yaml (train's config format) when a rate was chosen."""
+    written = [write_json(out_dir / "lr_sweep.json", report)]
     if report["chosen_lr"] is not None:
         written.append(write_text(out_dir / "lr.yaml",
                                   lr_yaml(report["chosen_lr"], report["chosen_by"])))
     return written
 
 
-def write_grid_files(out_dir: Path, result: GridResult, spec_name: str) -> list[Path]:
-    return [write_json(out_dir / "grid.json", clean(result.to_dict())),
-            write_text(out_dir / "grid.md", grid_markdown(result, spec_name))]
+def write_grid_json(out_dir: Path, result: GridResult) -> Path:
+    return write_json(out_dir / "grid.json", clean(result.to_dict()))
