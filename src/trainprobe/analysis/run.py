@@ -1,6 +1,6 @@
 """analyze_run(run_dir): read the inspector log (and manifest), write summary.json
 atomically, return the summary. Rendering it (gap-analysis.md, dashboard.html) is the
-views' job, called by workflows/training.py."""
+views' job, called by the fronts in api.py after workflows/training.py."""
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
 """report.json's content (schema trainprobe.report/2) from a ProbeRun; report.md is
-rendered by views/probe_report.py and both are written by workflows/probe.py.
+rendered by views/probe_report.py; report.json is written by workflows/probe.py and
+report.md by views/publish.py (tp.probe, in api.py, does both).
 
 The JSON schema is a contract documented in the README: change it only on purpose, and
 bump the schema string when you do.

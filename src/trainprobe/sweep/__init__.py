@@ -2,7 +2,7 @@
 
 All of them train through overfit.ladder.train_rung, i.e. the one engine loop. The
 library calls that also write the files (`choose_lr`, `grid_search`) are in
-`workflows/sweeps.py`; the tables and plots in `views/`.
+`trainprobe/api.py` (records by `workflows/sweeps.py`); the tables and plots in `views/`.
 """
 
 from .grid import GridResult, run_grid

@@ -1,6 +1,6 @@
 """lr_sweep.json's content (stable keys, schema string) and lr.yaml (the chosen rate, in
-train's config.yaml format). The markdown and HTML renderings are in views/; the files are
-written by workflows/sweeps.py."""
+train's config.yaml format), written by workflows/sweeps.py. The markdown and HTML
+renderings are in views/ (views/publish.py writes them)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""One full training run in a run directory. `tp.train()` (workflows/training.py) calls
-`run_training` and then renders the run; `trainprobe train` fronts that.
+"""One full training run in a run directory. `tp.train()` (api.py) calls `run_training`
+through workflows/training.py and then renders the run; `trainprobe train` fronts that.
 
 A run directory holds:
     manifest.json          provenance (manifest.py)
@@ -76,8 +76,8 @@ class TrainResult:
     losses: list[float] = field(default_factory=list)
     evals: list[EvalRecord] = field(default_factory=list)  # the trainer's eval history
     warnings: list[str] = field(default_factory=list)
-    summary: dict[str, Any] | None = None  # summary.json, set by workflows.train
-    dashboard: Path | None = None  # dashboard.html, set by workflows.train
+    summary: dict[str, Any] | None = None  # summary.json, set by workflows.training
+    dashboard: Path | None = None  # dashboard.html, set by api.train
     nonfinite_steps: int = 0  # steps whose training loss was NaN or inf
     monitor: str = "val_loss (min)"  # what "best" means: `monitor (mode)`
     best: EvalRecord | None = None  # the eval best.pt holds
@@ -98,7 +98,7 @@ def run_training(spec: Spec | str | Path, config: ConfigLike = None,
     """Train SPEC into `out_dir` with checkpoints, early stopping, the inspector log and a
     manifest: the run's records. Ctrl-C or SIGTERM end the run at the next step boundary
     with a checkpoint (status "interrupted", resumable). The analysis and the views read
-    the directory afterwards (workflows.train).
+    the directory afterwards (workflows.training, then api.train).
 
     A set-up that fails (bad config, spec or data) leaves nothing behind in a new run's
     folder. `allow_changed_spec` lets --resume continue although the spec file or the data
