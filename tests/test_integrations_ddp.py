@@ -31,6 +31,7 @@ if __name__ == "__main__":
                         enable_model_summary=False, callbacks=[TrainprobeCallback({run!r})],
                         default_root_dir={root!r})
     trainer.fit(Classifier(), datamodule=DigitsData())
+    torch.distributed.destroy_process_group()  # as PyTorch asks: else gloo may abort at exit
 """
 
 HF = """
@@ -53,6 +54,7 @@ assert args.world_size == 2
 transformers.Trainer(model=transformers.BertForSequenceClassification(config), args=args,
                      train_dataset=token_items(64, 0), eval_dataset=token_items(32, 1),
                      compute_metrics=accuracy, callbacks=[TrainprobeCallback({run!r})]).train()
+torch.distributed.destroy_process_group()  # as PyTorch asks: else gloo may abort at exit
 """
 
 

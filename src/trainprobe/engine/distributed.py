@@ -16,6 +16,7 @@ left waiting in a collective.
 
 from __future__ import annotations
 
+import gc
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -131,6 +132,11 @@ def process_group(device_name: str) -> Iterator[Distributed]:
         group.barrier()  # the other ranks wait while rank 0 writes its reports
     finally:
         if owner:
+            # A DDP wrapper left in a reference cycle (trainer <-> callbacks) would otherwise
+            # be freed at interpreter exit, after the group is gone, and gloo aborts the
+            # process (SIGABRT, "terminate called without an active exception"): free it
+            # while the group still exists.
+            gc.collect()
             dist.destroy_process_group()
 
 
