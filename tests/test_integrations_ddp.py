@@ -31,7 +31,6 @@ if __name__ == "__main__":
                         enable_model_summary=False, callbacks=[TrainprobeCallback({run!r})],
                         default_root_dir={root!r})
     trainer.fit(Classifier(), datamodule=DigitsData())
-    torch.distributed.destroy_process_group()  # as PyTorch asks: else gloo may abort at exit
 """
 
 HF = """
