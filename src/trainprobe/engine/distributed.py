@@ -21,6 +21,7 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
+from typing import Any
 
 import torch
 import torch.distributed as dist
@@ -89,11 +90,21 @@ class Distributed:
     def agree(self, reason: str | None) -> str | None:
         """Every rank's stop reason for this step -> the first one given (rank order),
         or None when no rank stops."""
+        return next((r for r in self.gather(reason) if r), None)
+
+    def gather(self, value: Any) -> list[Any]:
+        """Every rank's (picklable) `value`, in rank order."""
         if not self.enabled:
-            return reason
-        reasons: list[str | None] = [None] * self.world_size
-        dist.all_gather_object(reasons, reason)
-        return next((r for r in reasons if r), None)
+            return [value]
+        values: list[Any] = [None] * self.world_size
+        dist.all_gather_object(values, value)
+        return values
+
+    def reduce_(self, tensor: Tensor, op: str = "sum") -> Tensor:
+        """`tensor` summed ("sum") or maximized ("max") over the ranks, in place."""
+        if self.enabled:
+            dist.all_reduce(tensor, op=dist.ReduceOp.MAX if op == "max" else dist.ReduceOp.SUM)
+        return tensor
 
     def barrier(self) -> None:
         if self.enabled:

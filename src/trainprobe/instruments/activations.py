@@ -29,6 +29,7 @@ from typing import Any
 import torch
 from torch import Tensor, nn
 
+from ..engine.distributed import Distributed
 from .functional import NOT_ACTIVATIONS, FunctionalOps, site_module
 from .hooks import Hook, Hooks, activation_modules, first_tensor
 from .quantities import Quantity, Schedule
@@ -116,6 +117,43 @@ class Site:
         self.per_unit += output.numel() // max(largest.numel(), 1)
 
 
+def merge_sites(sites: dict[str, Site], group: Distributed,
+                device: torch.device) -> dict[str, Site]:
+    """Under torchrun each rank sees its shard of the global batch: the sites of all ranks
+    as one, what the global batch shows (largest |a| per unit: max; sums and counts: sum).
+    A collective: every rank calls it at the same step, with the sites it saw (maybe none)."""
+    layouts = group.gather({name: (site.kind, list(site.unit_max), site.values, site.per_unit)
+                            for name, site in sites.items()})
+    merged: dict[str, Site] = {}
+    for layout in layouts:  # the same union, in the same order, on every rank
+        for name, (kind, shapes, values, per_unit) in layout.items():
+            site = merged.setdefault(name, Site(kind))
+            for shape in shapes:
+                site.unit_max.setdefault(shape, torch.zeros(shape, device=device))
+            site.values += values
+            site.per_unit += per_unit
+    if not merged:
+        return {}
+    zero = torch.zeros((), dtype=torch.float64, device=device)
+    maxima: list[Tensor] = []
+    sums: list[Tensor] = []
+    for name, site in merged.items():  # this rank's values, zeros where it saw nothing
+        own = sites.get(name, Site(site.kind))
+        maxima += [own.unit_max.get(shape, zeros).flatten()
+                   for shape, zeros in site.unit_max.items()]
+        sums += [zero if value is None else value.double() for value in (own.abs_sum, own.near)]
+    flat_max = group.reduce_(torch.cat(maxima), "max")
+    flat_sum = group.reduce_(torch.stack(sums), "sum")
+    offset = 0
+    for index, site in enumerate(merged.values()):
+        for shape, zeros in site.unit_max.items():
+            site.unit_max[shape] = flat_max[offset:offset + zeros.numel()].view(shape)
+            offset += zeros.numel()
+        site.abs_sum = flat_sum[2 * index].float()
+        site.near = flat_sum[2 * index + 1] if site.bounds is not None else None
+    return merged
+
+
 # --- the quantities: each a key, and a compute over one site -----------------------------
 class DeadUnits(Quantity):
     key = "dead"
@@ -171,11 +209,17 @@ class ActivationStats:
 
     functional=True also records functional activations (functional.py) through a pair
     of hooks on the root module, so only the model's own forward is seen.
+
+    group: under torchrun, `collect` merges every rank's share (`merge_sites`), so the
+    statistics are those of the global batch; every rank must then arm and collect at the
+    same steps (rank 0's Inspector, the others' `ActivationShare`).
     """
 
     def __init__(self, model: nn.Module, *, functional: bool = True,
-                 quantities: tuple[Quantity, ...] | None = None):
+                 quantities: tuple[Quantity, ...] | None = None,
+                 group: Distributed | None = None):
         self.model = model
+        self.group = group or Distributed()
         self.quantities = quantities or activation_quantities()
         self.modules = {**activation_modules(model), **_bounded_recurrent(model)}
         self.names = list(self.modules)  # known before any forward; functional sites add on
@@ -261,6 +305,10 @@ class ActivationStats:
         self._observe(site, op, output)
 
     # --- results -------------------------------------------------------------------------
+    def _device(self) -> torch.device:
+        parameter = next(self.model.parameters(), None)
+        return parameter.device if parameter is not None else torch.device("cpu")
+
     def wanted(self, step: int) -> bool:
         """Whether any of the quantities is scheduled at `step` (arm the hooks then)."""
         return any(q.schedule(step) for q in self.quantities)
@@ -270,6 +318,9 @@ class ActivationStats:
         (only the quantities scheduled at `step`, when given), without a host sync; then
         disarm and clear."""
         self.disarm()
+        if self.group.enabled:
+            self.sites = merge_sites(self.sites, self.group, self._device())
+            self.names += [name for name in self.sites if name not in self.names]
         due = [q for q in self.quantities if step is None or q.schedule(step)]
         values: dict[str, dict[str, Tensor]] = {q.key: {} for q in due}
         for name, site in self.sites.items():

@@ -29,6 +29,7 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
+from ..engine.distributed import Distributed
 from ..engine.events import RECORD, Callback
 from ..formatting import significant
 from ..io import fsync_file
@@ -59,7 +60,7 @@ if TYPE_CHECKING:
 DEFAULT_STATS_EVERY = 50
 _ACT_KEYS = ("dead", "saturated", "act_mean")
 
-__all__ = ["DEFAULT_STATS_EVERY", "Inspector", "InspectorCallback"]
+__all__ = ["DEFAULT_STATS_EVERY", "ActivationShare", "Inspector", "InspectorCallback"]
 
 
 class Inspector:
@@ -75,6 +76,8 @@ class Inspector:
     loss_source: optional `step -> loss`, read when a step recorded without `loss` is
       written: InspectorCallback points it at the engine's own loss buffer, so a training
       loss is buffered once (by the Trainer), not twice.
+    group: under torchrun (rank 0), the process group: the activation statistics are then
+      those of the global batch, merged with the other ranks' `ActivationShare`.
     """
 
     loss_source: Callable[[int], float | None] | None = None
@@ -82,7 +85,7 @@ class Inspector:
     def __init__(self, model: nn.Module, log_dir: str | Path, *,
                  stats_every: int | Schedule = DEFAULT_STATS_EVERY, grad_every: int = 1,
                  resume: bool | int = False, optimizer: torch.optim.Optimizer | None = None,
-                 flush_every: int = 100):
+                 flush_every: int = 100, group: Distributed | None = None):
         self.model = model
         self.log_dir = Path(log_dir)
         self.log_dir.mkdir(parents=True, exist_ok=True)
@@ -98,7 +101,8 @@ class Inspector:
         self.grad_norms = GradNorms(1)
         self.weight_norms = WeightNorms(self.schedule)
         self.update_ratios = UpdateRatios(self.schedule)
-        self.activations = ActivationStats(model, quantities=activation_quantities(self.schedule))
+        self.activations = ActivationStats(model, quantities=activation_quantities(self.schedule),
+                                           group=group)
         self.act_header = list(self.activations.names)  # the meta record's act_layers
         self.current_step = 0
         self._pending: list[tuple[int, Any, Any, Tensor | None]] = []
@@ -375,6 +379,35 @@ class InspectorCallback(Callback):
 
     def after_fit(self, trainer: Trainer) -> None:
         self.inspector.close()
+
+
+class ActivationShare(Callback):
+    """Under torchrun, on a rank other than 0 (which writes nothing): measure this rank's
+    share of the activation statistics on the inspector's schedule and merge it into rank
+    0's (ActivationStats.collect is a collective then), so the log shows the global batch."""
+
+    order = RECORD  # the same place in the step as rank 0's InspectorCallback
+
+    def __init__(self, model: nn.Module, group: Distributed,
+                 stats_every: int | Schedule = DEFAULT_STATS_EVERY):
+        schedule = make_schedule(stats_every)
+        self.activations = ActivationStats(model, quantities=activation_quantities(schedule),
+                                           group=group)
+
+    def _prepare_for(self, step: int) -> None:
+        if self.activations.wanted(step):
+            self.activations.arm()
+
+    def before_fit(self, trainer: Trainer) -> None:
+        self._prepare_for(trainer.step + 1)
+
+    def after_step(self, trainer: Trainer, loss: Tensor) -> None:
+        if self.activations.armed:
+            self.activations.collect(trainer.step)
+        self._prepare_for(trainer.step + 1)
+
+    def after_fit(self, trainer: Trainer) -> None:
+        self.activations.disarm()
 
 
 def _engine_loss(trainer: Trainer, step: int) -> float | None:

@@ -38,7 +38,7 @@ from ..engine import (
 from ..engine.distributed import Distributed, current, process_group
 from ..engine.schedule import schedule_info
 from ..errors import ConfigError, UserCodeError, first_line
-from ..instruments.inspector import Inspector, InspectorCallback
+from ..instruments.inspector import ActivationShare, Inspector, InspectorCallback
 from ..io import write_json
 from ..spec import Spec, as_spec
 from . import manifest as manifests
@@ -154,7 +154,8 @@ def train_in_group(spec: Spec, run_dir: Path, config: TrainConfig,
         load_trainer_state(trainer, saved, run_dir)
 
     # from here on, files are written into run_dir
-    inspector = make_inspector(model, run_dir, saved["step"] if saved is not None else None)
+    inspector = make_inspector(model, run_dir, saved["step"] if saved is not None else None,
+                               group)
     events = EventLog(inspector)
     checkpoints = CheckpointCallback(run_dir, config.model_dump(), config.ckpt_every, events,
                                      before_publish=inspector.sync)
@@ -237,7 +238,8 @@ def follow_main(trainer: Trainer, run_dir: Path, saved: dict[str, Any] | None,
     """A rank other than 0 under torchrun: train this rank's shares, write nothing. Rank 0's
     checkpoints, early stopping and budget end the run for every rank (Distributed.agree)."""
     request = StopRequest()
-    trainer.callbacks = [*callbacks, GracefulStop(request)]
+    trainer.callbacks = [*callbacks, ActivationShare(trainer.model, trainer.distributed),
+                         GracefulStop(request)]
     if saved is not None:
         load_trainer_state(trainer, saved, run_dir)
     with stop_on_signals(request):
@@ -359,10 +361,12 @@ def assemble_callbacks(run_dir: Path, config: TrainConfig, inspector: Inspector,
     return callbacks
 
 
-def make_inspector(model: nn.Module, run_dir: Path, resume_step: int | None) -> Inspector:
+def make_inspector(model: nn.Module, run_dir: Path, resume_step: int | None,
+                   group: Distributed | None = None) -> Inspector:
     """The inspector writing run_dir/inspector.log.jsonl. On resume it is given the
     checkpoint's step, so it drops the records logged after that step before appending."""
-    return Inspector(model, run_dir, resume=int(resume_step) if resume_step is not None else False)
+    return Inspector(model, run_dir, resume=int(resume_step) if resume_step is not None else False,
+                     group=group)
 
 
 class EventLog:
