@@ -117,7 +117,7 @@ class Site:
         self.per_unit += output.numel() // max(largest.numel(), 1)
 
 
-def merge_sites(sites: dict[str, Site], group: Distributed,
+def _merge_sites(sites: dict[str, Site], group: Distributed,
                 device: torch.device) -> dict[str, Site]:
     """Under torchrun each rank sees its shard of the global batch: the sites of all ranks
     as one, what the global batch shows (largest |a| per unit: max; sums and counts: sum).
@@ -210,7 +210,7 @@ class ActivationStats:
     functional=True also records functional activations (functional.py) through a pair
     of hooks on the root module, so only the model's own forward is seen.
 
-    group: under torchrun, `collect` merges every rank's share (`merge_sites`), so the
+    group: under torchrun, `collect` merges every rank's share (`_merge_sites`), so the
     statistics are those of the global batch; every rank must then arm and collect at the
     same steps (rank 0's Inspector, the others' `ActivationShare`).
     """
@@ -319,7 +319,7 @@ class ActivationStats:
         disarm and clear."""
         self.disarm()
         if self.group.enabled:
-            self.sites = merge_sites(self.sites, self.group, self._device())
+            self.sites = _merge_sites(self.sites, self.group, self._device())
             self.names += [name for name in self.sites if name not in self.names]
         due = [q for q in self.quantities if step is None or q.schedule(step)]
         values: dict[str, dict[str, Tensor]] = {q.key: {} for q in due}
