@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "src" / "trainprobe"
-CHECKED = ["engine", "instruments", "tasks"]
+CHECKED = ["engine", "instruments", "tasks", "train"]
 MODULES = [path for name in CHECKED for path in sorted((PACKAGE / name).glob("*.py"))
            if path.name != "__init__.py"]
 
@@ -31,7 +31,9 @@ def _defined(tree: ast.Module) -> set[str]:
             names.add(node.name)
         elif isinstance(node, (ast.Assign, ast.AnnAssign)):
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-            names.update(t.id for t in targets if isinstance(t, ast.Name))
+            for target in targets:
+                elements = target.elts if isinstance(target, ast.Tuple) else [target]
+                names.update(e.id for e in elements if isinstance(e, ast.Name))
     return names - {"__all__"}
 
 

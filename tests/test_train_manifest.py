@@ -19,7 +19,7 @@ from trainprobe.api import train
 from trainprobe.errors import ConfigError
 from trainprobe.instruments.logfile import iter_flat_records
 from trainprobe.spec import load_spec
-from trainprobe.train.manifest import data_hashes, dataset_hash, hashed_indices
+from trainprobe.train.manifest import _data_hashes, _dataset_hash, _hashed_indices
 
 SHORT = {**TINY_CONFIG, "max_steps": 20}
 
@@ -72,28 +72,28 @@ def test_manifest_records_provenance(tmp_path):
 
 
 def test_no_git_repository_is_tolerated(tmp_path):
-    from trainprobe.train.manifest import git_info
+    from trainprobe.train.manifest import _git_info
 
-    assert git_info(tmp_path) is None  # pytest's tmp folders are not in a repository
-    assert git_info(tmp_path / "missing-folder") is None
+    assert _git_info(tmp_path) is None  # pytest's tmp folders are not in a repository
+    assert _git_info(tmp_path / "missing-folder") is None
 
 
 def test_data_hash_is_stable_and_sees_changes(tmp_path):
     spec = load_spec(write_spec(tmp_path))
     train_data, val_data = spec.build_data()
-    first = data_hashes(spec.task, train_data, val_data)
-    again = data_hashes(spec.task, *spec.build_data())
+    first = _data_hashes(spec.task, train_data, val_data)
+    again = _data_hashes(spec.task, *spec.build_data())
     assert first["train_sha256"] == again["train_sha256"]
     assert first["val_sha256"] == again["val_sha256"] != first["train_sha256"]
     changed = write_spec(tmp_path, TINY_SPEC.replace("manual_seed(1)", "manual_seed(2)"),
                          "other.py")
     other = load_spec(changed)
-    assert dataset_hash(other.task, other.build_data()[0])[0] != first["train_sha256"]
+    assert _dataset_hash(other.task, other.build_data()[0])[0] != first["train_sha256"]
 
 
 def test_hashed_items_are_bounded():
-    assert hashed_indices(5) == [0, 1, 2, 3, 4]
-    spread = hashed_indices(1_000_000, limit=10)
+    assert _hashed_indices(5) == [0, 1, 2, 3, 4]
+    spread = _hashed_indices(1_000_000, limit=10)
     assert len(spread) == 10 and spread[0] == 0 and spread[-1] == 900_000
 
 

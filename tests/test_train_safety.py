@@ -212,8 +212,8 @@ def test_checkpoint_publish_fsyncs_the_file_and_its_folder(tmp_path, monkeypatch
         real(fd)
 
     monkeypatch.setattr(os, "fsync", record)
-    from trainprobe.train.checkpoint import save_checkpoint
+    from trainprobe.train.checkpoint import _save_checkpoint
 
-    path = save_checkpoint(tmp_path / "checkpoints" / "last.pt", {"w": 1}, 3, {})
+    path = _save_checkpoint(tmp_path / "checkpoints" / "last.pt", {"w": 1}, 3, {})
     assert synced[-1] == str(path.parent)  # the folder, after the rename
     assert Path(synced[-2]).name.startswith(".last.pt.")  # the file, before it

@@ -80,8 +80,8 @@ def test_with_spec_uses_data_size_and_build_augment(tmp_path):
 
 def test_large_data_accumulates_gradients(tmp_path):
     plan = transition(write_report(tmp_path))
-    from trainprobe.train.transition import plan_changes
-    large = plan_changes(plan.config.model_copy(update={"batch_size": 128}), 100, 50_000,
+    from trainprobe.train.transition import _plan_changes
+    large = _plan_changes(plan.config.model_copy(update={"batch_size": 128}), 100, 50_000,
                          True, [])
     assert large.config.grad_accum == 2  # effective batch 256
     assert large.config.max_steps == 20 * 196  # 20 epochs of ceil(50000 / 256) steps

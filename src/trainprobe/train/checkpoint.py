@@ -34,26 +34,28 @@ from ..engine import Callback, EvalRecord, Monitor, StopReason, Trainer
 from ..errors import ConfigError
 from ..io import atomic_write
 
-SCHEMA = "trainprobe.checkpoint/1"
+__all__ = ["BEST", "LAST", "CheckpointCallback", "EventFn", "checkpoint_dir", "load_checkpoint"]
+
+_SCHEMA = "trainprobe.checkpoint/1"
 LAST, BEST = "last.pt", "best.pt"
-REQUIRED = ("step", "config", "trainer")
+_REQUIRED = ("step", "config", "trainer")
 EventFn = Callable[..., None]  # on_event(name, step, **fields)
-NO_RESUME = (StopReason.DIVERGED,)  # stop reasons whose final state is not worth resuming
+_NO_RESUME = (StopReason.DIVERGED,)  # stop reasons whose final state is not worth resuming
 
 
 def checkpoint_dir(run_dir: str | Path) -> Path:
     return Path(run_dir) / "checkpoints"
 
 
-def save_checkpoint(path: Path, state: dict[str, Any], step: int, config: dict[str, Any],
+def _save_checkpoint(path: Path, state: dict[str, Any], step: int, config: dict[str, Any],
                     val_loss: float | None = None) -> Path:
-    payload = {"schema": SCHEMA, "step": step, "val_loss": val_loss, "config": config,
+    payload = {"schema": _SCHEMA, "step": step, "val_loss": val_loss, "config": config,
                "trainer": state}
     return atomic_write(path, lambda tmp: torch.save(payload, tmp))
 
 
 def load_checkpoint(path: str | Path) -> dict[str, Any]:
-    """Read a checkpoint written by save_checkpoint (tensors and plain data only)."""
+    """Read a checkpoint written by _save_checkpoint (tensors and plain data only)."""
     path = Path(path)
     if not path.is_file():
         raise ConfigError(f"no checkpoint at {path}", "start a new run without --resume")
@@ -62,10 +64,10 @@ def load_checkpoint(path: str | Path) -> dict[str, Any]:
     except Exception as error:  # truncated file, foreign format, pickled objects
         raise ConfigError(f"checkpoint {path} cannot be read ({type(error).__name__})",
                           "delete it to fall back on a fresh run, or use another --out") from None
-    if not isinstance(payload, dict) or payload.get("schema") != SCHEMA:
+    if not isinstance(payload, dict) or payload.get("schema") != _SCHEMA:
         raise ConfigError(f"{path} is not a trainprobe checkpoint",
-                          f"expected schema {SCHEMA!r}")
-    missing = [key for key in REQUIRED if key not in payload]
+                          f"expected schema {_SCHEMA!r}")
+    missing = [key for key in _REQUIRED if key not in payload]
     if missing or not isinstance(payload["trainer"], dict) \
             or not isinstance(payload["config"], dict):
         raise ConfigError(f"checkpoint {path} is incomplete (missing "
@@ -111,16 +113,16 @@ class CheckpointCallback(Callback):
 
     # --- events -------------------------------------------------------------------------
     def before_fit(self, trainer: Trainer) -> None:
-        self.best = best_record(trainer.evals, trainer.monitor)
+        self.best = _best_record(trainer.evals, trainer.monitor)
         if trainer.step > 0:
             self.on_event("resume", trainer.step, path=str(self.last_path))
 
     def after_step(self, trainer: Trainer, loss: Any) -> None:
         # what a checkpoint needs from the end of this step, kept in case an immediate
-        # interrupt lands in the middle of the next one (see boundary_state)
+        # interrupt lands in the middle of the next one (see _boundary_state)
         self._boundary = {"step": trainer.step, "batches": trainer.batches.state_dict(),
                           "rng_cpu": torch.get_rng_state()}
-        if not eval_due(trainer) and self.ckpt_due(trainer.step):
+        if not _eval_due(trainer) and self.ckpt_due(trainer.step):
             self.save_last(trainer)
 
     def after_eval(self, trainer: Trainer, result: EvalRecord) -> None:
@@ -130,17 +132,17 @@ class CheckpointCallback(Callback):
                           monitor=trainer.monitor.key, value=result.monitored,
                           path=str(self.best_path))
             self.before_publish()
-            save_checkpoint(self.best_path, trainer.state_dict(), trainer.step,
+            _save_checkpoint(self.best_path, trainer.state_dict(), trainer.step,
                             self.config_dump, result.loss)
         if self.ckpt_due(trainer.step):
             self.save_last(trainer)
 
     def after_fit(self, trainer: Trainer) -> None:
         interrupted = trainer.stop_reason == StopReason.INTERRUPTED
-        if StopReason.of(trainer.stop_reason) in NO_RESUME:
+        if StopReason.of(trainer.stop_reason) in _NO_RESUME:
             return  # NaN weights: last.pt keeps the last checkpoint taken before them
         if self.last_saved_step != trainer.step or interrupted:
-            self.save_last(trainer, boundary_state(trainer, self._boundary))
+            self.save_last(trainer, _boundary_state(trainer, self._boundary))
         if interrupted:
             self.on_event("interrupted", trainer.step, path=str(self.last_path))
 
@@ -154,13 +156,13 @@ class CheckpointCallback(Callback):
         # that the resume from the previous last.pt truncates, never a gap
         self.on_event("checkpoint", trainer.step, path=str(self.last_path))
         self.before_publish()
-        save_checkpoint(self.last_path, state, trainer.step, self.config_dump,
+        _save_checkpoint(self.last_path, state, trainer.step, self.config_dump,
                         trainer.evals[-1].loss if trainer.evals else None)
         self.last_saved_step = trainer.step
 
 
 
-def best_record(evals: Sequence[EvalRecord], monitor: Monitor) -> EvalRecord | None:
+def _best_record(evals: Sequence[EvalRecord], monitor: Monitor) -> EvalRecord | None:
     """The eval whose state best.pt holds: the first strictly better finite value, in
     order (so after --resume it is found again from the trainer's eval history)."""
     best = None
@@ -170,11 +172,11 @@ def best_record(evals: Sequence[EvalRecord], monitor: Monitor) -> EvalRecord | N
     return best
 
 
-def eval_due(trainer: Trainer) -> bool:
+def _eval_due(trainer: Trainer) -> bool:
     return trainer.step % trainer.config.eval_every == 0
 
 
-def boundary_state(trainer: Trainer, boundary: dict[str, Any] | None) -> dict[str, Any]:
+def _boundary_state(trainer: Trainer, boundary: dict[str, Any] | None) -> dict[str, Any]:
     """trainer.state_dict(), with the batch position and RNG of the last completed step.
 
     A graceful stop (first Ctrl-C, SIGTERM, early stopping, budget) ends at a step boundary

@@ -14,6 +14,8 @@ from ..engine import TrainConfig, make_config
 from ..errors import ConfigError
 from ..io import read_yaml
 
+__all__ = ["load_config_file", "read_config_file"]
+
 
 def read_config_file(path: str | Path) -> dict[str, Any]:
     """The raw key -> value mapping of a YAML config file (empty file = no settings)."""

@@ -17,6 +17,8 @@ from ..engine import Callback, EvalRecord, Monitor, StopReason, StopTraining, Tr
 from ..engine.events import STOP
 from .checkpoint import load_checkpoint
 
+__all__ = ["EarlyStopping"]
+
 
 class EarlyStopping(Callback):
     """Stop once `patience` evals in a row fail to beat the best monitored value by more

@@ -32,12 +32,14 @@ from ..spec import Spec
 from ..tasks import Batch, Task
 from ..tasks.structure import tensor_leaves
 
+__all__ = ["SCHEMA", "finish", "mark_resumed", "new_manifest", "provenance_changes"]
+
 SCHEMA = "trainprobe.manifest/1"
-HASH_ITEMS = 10_000  # at most this many items are hashed per dataset, evenly spaced
-HASH_CHUNK = 256  # items collated together before hashing
+_HASH_ITEMS = 10_000  # at most this many items are hashed per dataset, evenly spaced
+_HASH_CHUNK = 256  # items collated together before hashing
 
 
-def now() -> str:
+def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
@@ -50,13 +52,13 @@ def new_manifest(spec: Spec, config: TrainConfig, device: str, train_data: Seque
         "steps": 0,
         "config": config.model_dump(mode="json"),
         "seeds": {"seed": config.seed, "model_init": config.seed, "data_order": config.seed},
-        "versions": versions(),
+        "versions": _versions(),
         "device": device,
         "spec": {"path": str(spec.path), "sha256": spec.file_hash(), "task": spec.task.name},
-        "data": data_hashes(spec.task, train_data, val_data, spec.user_collate()),
-        "git": git_info(spec.path.parent),
+        "data": _data_hashes(spec.task, train_data, val_data, spec.user_collate()),
+        "git": _git_info(spec.path.parent),
         "schedule": schedule_info(config),
-        "start_time": now(),
+        "start_time": _now(),
         "end_time": None,
         "resumes": [],
         "best_checkpoint": None,
@@ -64,67 +66,67 @@ def new_manifest(spec: Spec, config: TrainConfig, device: str, train_data: Seque
     }
 
 
-def versions() -> dict[str, str]:
+def _versions() -> dict[str, str]:
     return {"python": platform.python_version(), "torch": torch.__version__,
             "trainprobe": __version__, "platform": sys.platform}
 
 
 # --- data hash --------------------------------------------------------------------------
-def hashed_indices(length: int, limit: int = HASH_ITEMS) -> list[int]:
+def _hashed_indices(length: int, limit: int = _HASH_ITEMS) -> list[int]:
     """Every index when the set is small, else `limit` evenly spaced ones (first included)."""
     if length <= limit:
         return list(range(length))
     return [i * length // limit for i in range(limit)]
 
 
-def dataset_hash(task: Task, dataset: Sequence[Any],
+def _dataset_hash(task: Task, dataset: Sequence[Any],
                  collate: Callable[[list[Any]], Batch] | None = None) -> tuple[str, int]:
     """sha256 over the collated tensors (dtype, shape and bytes) of the hashed items, in
-    chunks of HASH_CHUNK, plus the dataset length. Returns (hex digest, items hashed)."""
+    chunks of _HASH_CHUNK, plus the dataset length. Returns (hex digest, items hashed)."""
     digest = hashlib.sha256(f"len={len(dataset)}".encode())
-    indices = hashed_indices(len(dataset))
-    for start in range(0, len(indices), HASH_CHUNK):
-        batch = (collate or task.collate)([dataset[i] for i in indices[start:start + HASH_CHUNK]])
+    indices = _hashed_indices(len(dataset))
+    for start in range(0, len(indices), _HASH_CHUNK):
+        batch = (collate or task.collate)([dataset[i] for i in indices[start:start + _HASH_CHUNK]])
         leaves = [leaf for _, leaf in tensor_leaves(batch.inputs)]
         for tensor in (*leaves, batch.targets, batch.input_lengths, batch.target_lengths):
             if tensor is not None:
-                update_with_tensor(digest, tensor)
+                _update_with_tensor(digest, tensor)
     return digest.hexdigest(), len(indices)
 
 
-def update_with_tensor(digest: Any, tensor: torch.Tensor) -> None:
+def _update_with_tensor(digest: Any, tensor: torch.Tensor) -> None:
     tensor = tensor.detach().cpu().contiguous()
     digest.update(f"{tensor.dtype}{tuple(tensor.shape)}".encode())
     digest.update(tensor.reshape(-1).view(torch.uint8).numpy().tobytes())
 
 
-def data_hashes(task: Task, train_data: Sequence[Any], val_data: Sequence[Any] | None,
+def _data_hashes(task: Task, train_data: Sequence[Any], val_data: Sequence[Any] | None,
                 collate: Callable[[list[Any]], Batch] | None = None) -> dict[str, Any]:
     """`collate`: the spec's own, when it has one (else the task's)."""
-    train_hash, train_count = dataset_hash(task, train_data, collate)
-    val_hash, val_count = dataset_hash(task, val_data, collate) if val_data is not None \
+    train_hash, train_count = _dataset_hash(task, train_data, collate)
+    val_hash, val_count = _dataset_hash(task, val_data, collate) if val_data is not None \
         else (None, 0)
     return {
         "train_items": len(train_data), "val_items": len(val_data) if val_data else 0,
         "train_sha256": train_hash, "val_sha256": val_hash,
         "hashed_items_train": train_count, "hashed_items_val": val_count,
         "method": f"sha256 of the task-collated tensors (dtype, shape, bytes) of up to "
-                  f"{HASH_ITEMS} evenly spaced items, in chunks of {HASH_CHUNK}, after the length",
+                  f"{_HASH_ITEMS} evenly spaced items, in chunks of {_HASH_CHUNK}, after the length",
     }
 
 
 # --- git ---------------------------------------------------------------------------------
-def git_info(folder: Path) -> dict[str, Any] | None:
+def _git_info(folder: Path) -> dict[str, Any] | None:
     """The commit of the repository holding the spec, or None (no git, not a repo)."""
-    commit = run_git(folder, "rev-parse", "HEAD")
+    commit = _run_git(folder, "rev-parse", "HEAD")
     if commit is None:
         return None
-    status = run_git(folder, "status", "--porcelain", "--untracked-files=no")
+    status = _run_git(folder, "status", "--porcelain", "--untracked-files=no")
     return {"commit": commit, "dirty": bool(status) if status is not None else None,
-            "root": run_git(folder, "rev-parse", "--show-toplevel")}
+            "root": _run_git(folder, "rev-parse", "--show-toplevel")}
 
 
-def run_git(folder: Path, *args: str) -> str | None:
+def _run_git(folder: Path, *args: str) -> str | None:
     try:
         done = subprocess.run(["git", *args], cwd=folder, capture_output=True, text=True,
                               timeout=10, check=False)
@@ -140,7 +142,7 @@ def mark_resumed(manifest: dict[str, Any], step: int,
     change accepted with --allow-changed-spec."""
     manifest["status"] = "running"
     manifest["end_time"] = None
-    entry: dict[str, Any] = {"time": now(), "step": step}
+    entry: dict[str, Any] = {"time": _now(), "step": step}
     if changes:
         entry["changed"] = changes
     manifest.setdefault("resumes", []).append(entry)
@@ -149,7 +151,7 @@ def mark_resumed(manifest: dict[str, Any], step: int,
 
 def finish(manifest: dict[str, Any], *, status: str, stop_reason: str, steps: int,
            best: dict[str, Any] | None, last: dict[str, Any] | None) -> dict[str, Any]:
-    manifest.update(status=status, stop_reason=stop_reason, steps=steps, end_time=now(),
+    manifest.update(status=status, stop_reason=stop_reason, steps=steps, end_time=_now(),
                     best_checkpoint=best, last_checkpoint=last)
     return manifest
 
@@ -162,7 +164,7 @@ def provenance_changes(manifest: dict[str, Any], spec: Spec, train_data: Sequenc
     before = {"spec_sha256": (manifest.get("spec") or {}).get("sha256"),
               "train_sha256": (manifest.get("data") or {}).get("train_sha256"),
               "val_sha256": (manifest.get("data") or {}).get("val_sha256")}
-    data = data_hashes(spec.task, train_data, val_data)
+    data = _data_hashes(spec.task, train_data, val_data)
     now = {"spec_sha256": spec.file_hash(), "train_sha256": data["train_sha256"],
            "val_sha256": data["val_sha256"]}
     changes = {key: [before[key], now[key]] for key in now

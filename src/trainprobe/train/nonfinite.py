@@ -20,6 +20,8 @@ from typing import Any
 from ..engine import Callback, StopReason, StopTraining, Trainer
 from ..engine.events import RECORD
 
+__all__ = ["NonFiniteGuard"]
+
 
 class NonFiniteGuard(Callback):
     state_key = "nonfinite"

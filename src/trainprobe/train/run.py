@@ -55,9 +55,11 @@ from .run_dir import (
 from .signals import GracefulStop, StopRequest, stop_on_signals
 from .tensorboard import TensorBoardCallback, summary_writer_class
 
-MANIFEST = "manifest.json"
+__all__ = ["ConfigLike", "TrainResult", "run_training"]
+
+_MANIFEST = "manifest.json"
 #: keys that may change on --resume without changing the trajectory already trained
-RESUME_MUTABLE = {"max_steps", "max_seconds", "max_epochs", "device", "tensorboard"}
+_RESUME_MUTABLE = {"max_steps", "max_seconds", "max_epochs", "device", "tensorboard"}
 
 
 @dataclass
@@ -110,12 +112,12 @@ def run_training(spec: Spec | str | Path, config: ConfigLike = None,
     run_dir = Path(out_dir)
     is_main = current().is_main
     created = not run_dir.exists()
-    saved = prepare_run_dir(run_dir, resume, check_new=is_main)
-    state = SetUp()
+    saved = _prepare_run_dir(run_dir, resume, check_new=is_main)
+    state = _SetUp()
     try:
-        config = resolve_config(spec, config, overrides, saved)
+        config = _resolve_config(spec, config, overrides, saved)
         with process_group(config.device) as group:
-            return train_in_group(spec, run_dir, config, saved, group, callbacks,
+            return _train_in_group(spec, run_dir, config, saved, group, callbacks,
                                   allow_changed_spec, state)
     except BaseException:
         if saved is None and is_main and not state.training:
@@ -124,19 +126,19 @@ def run_training(spec: Spec | str | Path, config: ConfigLike = None,
 
 
 @dataclass
-class SetUp:
+class _SetUp:
     training: bool = False  # set once fit() starts: from then on the run's files are kept
 
 
-def train_in_group(spec: Spec, run_dir: Path, config: TrainConfig,
+def _train_in_group(spec: Spec, run_dir: Path, config: TrainConfig,
                    saved: dict[str, Any] | None, group: Distributed,
                    callbacks: Sequence[Callback], allow_changed_spec: bool = False,
-                   state: SetUp | None = None) -> TrainResult:
+                   state: _SetUp | None = None) -> TrainResult:
     train_data, val_data = spec.build_data()
     torch.manual_seed(config.seed)  # model init; a resume overwrites weights and RNG anyway
     model = spec.build_model(hidden_dim=config.hidden_dim, dropout=config.dropout)
-    warnings = hint_warnings(spec, config)
-    augment = resolve_augment(spec, config)
+    warnings = _hint_warnings(spec, config)
+    augment = _resolve_augment(spec, config)
     loss_fn = spec.build_loss()
     if config.tensorboard:
         summary_writer_class()  # a missing extra fails here, before any file is written
@@ -144,19 +146,19 @@ def train_in_group(spec: Spec, run_dir: Path, config: TrainConfig,
     trainer = Trainer(model, spec.task, train_data, config, eval_data=val_data,
                       loss_fn=loss_fn, augment=augment, collate=spec.user_collate(),
                       distributed=group)  # a bad device fails here, still
-    check_monitor(trainer)
+    _check_monitor(trainer)
     if not group.is_main:
-        return follow_main(trainer, run_dir, saved, callbacks, warnings)
+        return _follow_main(trainer, run_dir, saved, callbacks, warnings)
     changes: dict[str, Any] = {}
     if saved is not None:  # refuse a resume that does not fit before touching any file
         changes = manifests.provenance_changes(read_manifest(run_dir), spec, train_data, val_data,
                                      allow_changed_spec)
-        load_trainer_state(trainer, saved, run_dir)
+        _load_trainer_state(trainer, saved, run_dir)
 
     # from here on, files are written into run_dir
-    inspector = make_inspector(model, run_dir, saved["step"] if saved is not None else None,
-                               group)
-    events = EventLog(inspector)
+    inspector = _make_inspector(model, run_dir, saved["step"] if saved is not None else None,
+                                group)
+    events = _EventLog(inspector)
     checkpoints = CheckpointCallback(run_dir, config.model_dump(), config.ckpt_every, events,
                                      before_publish=inspector.sync)
     early = (EarlyStopping(config.patience, config.min_delta, config.restore_best,
@@ -164,19 +166,19 @@ def train_in_group(spec: Spec, run_dir: Path, config: TrainConfig,
              if config.early_stopping else None)
     guard = NonFiniteGuard(config.on_nonfinite, events)
     request = StopRequest()
-    trainer.callbacks = assemble_callbacks(run_dir, config, inspector, checkpoints, callbacks,
+    trainer.callbacks = _assemble_callbacks(run_dir, config, inspector, checkpoints, callbacks,
                                            early, request, guard)
-    manifest = start_manifest(run_dir, spec, config, trainer, train_data, val_data, saved)
+    manifest = _start_manifest(run_dir, spec, config, trainer, train_data, val_data, saved)
     manifest["warnings"] = warnings
     manifest["world_size"] = group.world_size
     if saved is not None:  # again, now with the callbacks' states
         trainer.load_state_dict(saved["trainer"])
         manifests.mark_resumed(manifest, trainer.step, changes)
-    write_json(run_dir / MANIFEST, manifest)
+    write_json(run_dir / _MANIFEST, manifest)
 
     if state is not None:
         state.training = True
-    fit = fit_or_fail(trainer, request, spec, run_dir, manifest)
+    fit = _fit_or_fail(trainer, request, spec, run_dir, manifest)
     warning = guard.warning()
     warnings = warnings + ([warning] if warning else [])
     manifest["warnings"] = warnings
@@ -191,12 +193,12 @@ def train_in_group(spec: Spec, run_dir: Path, config: TrainConfig,
         model=trainer.model, restored_best=early is not None and early.restored_step is not None,
         losses=list(fit.losses), evals=list(fit.evals), warnings=warnings,
         nonfinite_steps=guard.count, monitor=trainer.monitor.label, best=checkpoints.best)
-    write_json(run_dir / MANIFEST, finished_manifest(manifest, result,
+    write_json(run_dir / _MANIFEST, _finished_manifest(manifest, result,
                                                      checkpoints.last_saved_step))
     return result
 
 
-def check_monitor(trainer: Trainer) -> None:
+def _check_monitor(trainer: Trainer) -> None:
     """`monitor: val/<name>` must name a metric the task reports: checked on one eval
     batch before any file is written, not at the first eval an hour later."""
     if not trainer.monitor.key.startswith("val/"):
@@ -207,7 +209,7 @@ def check_monitor(trainer: Trainer) -> None:
     trainer.monitor.value(first)  # a one-line ConfigError naming the task's metrics
 
 
-def load_trainer_state(trainer: Trainer, saved: dict[str, Any], run_dir: Path) -> None:
+def _load_trainer_state(trainer: Trainer, saved: dict[str, Any], run_dir: Path) -> None:
     """The checkpoint into this spec's model: one line when it belongs to another model."""
     try:
         trainer.load_state_dict(saved["trainer"])
@@ -219,7 +221,7 @@ def load_trainer_state(trainer: Trainer, saved: dict[str, Any], run_dir: Path) -
                           "with a new --out name") from None
 
 
-def fit_or_fail(trainer: Trainer, request: StopRequest, spec: Spec, run_dir: Path,
+def _fit_or_fail(trainer: Trainer, request: StopRequest, spec: Spec, run_dir: Path,
                 manifest: dict[str, Any]) -> FitResult:
     """fit() with the stop signals routed to `request`. An exception from the user's code
     ends the run as "failed" (the last complete step is saved) and becomes one error line."""
@@ -229,11 +231,11 @@ def fit_or_fail(trainer: Trainer, request: StopRequest, spec: Spec, run_dir: Pat
     except (RuntimeError, ValueError, IndexError, TypeError, AssertionError) as error:
         manifests.finish(manifest, status="failed", stop_reason=f"error: {error}",
                          steps=trainer.step, best=None, last=None)
-        write_json(run_dir / MANIFEST, manifest)
+        write_json(run_dir / _MANIFEST, manifest)
         raise UserCodeError("training step", error, (str(spec.path),)) from error
 
 
-def follow_main(trainer: Trainer, run_dir: Path, saved: dict[str, Any] | None,
+def _follow_main(trainer: Trainer, run_dir: Path, saved: dict[str, Any] | None,
                 callbacks: Sequence[Callback], warnings: list[str]) -> TrainResult:
     """A rank other than 0 under torchrun: train this rank's shares, write nothing. Rank 0's
     checkpoints, early stopping and budget end the run for every rank (Distributed.agree)."""
@@ -241,7 +243,7 @@ def follow_main(trainer: Trainer, run_dir: Path, saved: dict[str, Any] | None,
     trainer.callbacks = [*callbacks, ActivationShare(trainer.model, trainer.distributed),
                          GracefulStop(request)]
     if saved is not None:
-        load_trainer_state(trainer, saved, run_dir)
+        _load_trainer_state(trainer, saved, run_dir)
     with stop_on_signals(request):
         fit = trainer.fit()
     status = "interrupted" if fit.stopped_by is StopReason.INTERRUPTED else "finished"
@@ -253,7 +255,7 @@ def follow_main(trainer: Trainer, run_dir: Path, saved: dict[str, Any] | None,
 
 
 # --- run directory and config -----------------------------------------------------------
-def prepare_run_dir(run_dir: Path, resume: bool, check_new: bool = True) -> dict[str, Any] | None:
+def _prepare_run_dir(run_dir: Path, resume: bool, check_new: bool = True) -> dict[str, Any] | None:
     """The checkpoint to resume from, or None for a new run in an empty directory
     (`check_new=False`: another process, rank 0, owns that check and the directory).
     Temporary files of killed writers are removed first; a folder killed before its first
@@ -278,20 +280,20 @@ def prepare_run_dir(run_dir: Path, resume: bool, check_new: bool = True) -> dict
     return None
 
 
-def resolve_config(spec: Spec, config: ConfigLike, overrides: Mapping[str, Any] | None,
+def _resolve_config(spec: Spec, config: ConfigLike, overrides: Mapping[str, Any] | None,
                    saved: dict[str, Any] | None) -> TrainConfig:
     overrides = dict(overrides or {})
     make_config(overrides, source="command-line options")  # name a bad flag as such
     if saved is not None and config is None:
         resolved = make_config({**saved["config"], **overrides}, source="resumed run")
     else:
-        resolved = given_config(spec, config, overrides)
+        resolved = _given_config(spec, config, overrides)
     if saved is not None:
-        check_resume_config(saved["config"], resolved)
+        _check_resume_config(saved["config"], resolved)
     return resolved
 
 
-def given_config(spec: Spec, config: ConfigLike,
+def _given_config(spec: Spec, config: ConfigLike,
                  overrides: dict[str, Any]) -> TrainConfig:
     if isinstance(config, TrainConfig):
         return make_config({**config.model_dump(), **overrides}, source="config")
@@ -305,23 +307,23 @@ def given_config(spec: Spec, config: ConfigLike,
     return make_config({**spec.config, **values, **overrides}, source=source)
 
 
-def check_resume_config(saved: dict[str, Any], resolved: TrainConfig) -> None:
+def _check_resume_config(saved: dict[str, Any], resolved: TrainConfig) -> None:
     """A resumed run must follow the same trajectory: only the budget may change."""
     current = resolved.model_dump()
     for key, value in current.items():
         before = saved.get(key)
-        if key in RESUME_MUTABLE or normalize(before) == normalize(value):
+        if key in _RESUME_MUTABLE or _normalize(before) == _normalize(value):
             continue
         raise ConfigError(f"--resume: {key} changed since the run started ({before!r} -> "
                           f"{value!r})", "resume with the run's own config (omit --config), "
                           "or start a new run with a new --out name")
 
 
-def normalize(value: Any) -> Any:
+def _normalize(value: Any) -> Any:
     return list(value) if isinstance(value, (tuple, list)) else value
 
 
-def hint_warnings(spec: Spec, config: TrainConfig) -> list[str]:
+def _hint_warnings(spec: Spec, config: TrainConfig) -> list[str]:
     accepted = spec.accepted_hints()
     warnings = []
     if config.dropout > 0 and "dropout" not in accepted:
@@ -333,7 +335,7 @@ def hint_warnings(spec: Spec, config: TrainConfig) -> list[str]:
     return warnings
 
 
-def resolve_augment(spec: Spec, config: TrainConfig) -> Any:
+def _resolve_augment(spec: Spec, config: TrainConfig) -> Any:
     if not config.augment:
         return None
     if spec.augment_factory is None:
@@ -344,7 +346,7 @@ def resolve_augment(spec: Spec, config: TrainConfig) -> Any:
 
 
 # --- callbacks ------------------------------------------------------------------------------
-def assemble_callbacks(run_dir: Path, config: TrainConfig, inspector: Inspector,
+def _assemble_callbacks(run_dir: Path, config: TrainConfig, inspector: Inspector,
                        checkpoints: CheckpointCallback, user: Sequence[Callback],
                        early: EarlyStopping | None, request: StopRequest,
                        guard: NonFiniteGuard) -> list[Callback]:
@@ -361,15 +363,15 @@ def assemble_callbacks(run_dir: Path, config: TrainConfig, inspector: Inspector,
     return callbacks
 
 
-def make_inspector(model: nn.Module, run_dir: Path, resume_step: int | None,
-                   group: Distributed | None = None) -> Inspector:
+def _make_inspector(model: nn.Module, run_dir: Path, resume_step: int | None,
+                    group: Distributed | None = None) -> Inspector:
     """The inspector writing run_dir/inspector.log.jsonl. On resume it is given the
     checkpoint's step, so it drops the records logged after that step before appending."""
     return Inspector(model, run_dir, resume=int(resume_step) if resume_step is not None else False,
                      group=group)
 
 
-class EventLog:
+class _EventLog:
     """Forwards checkpoint/best/early_stop/... events to the inspector log."""
 
     def __init__(self, inspector: Inspector):
@@ -380,7 +382,7 @@ class EventLog:
 
 
 # --- manifest and analysis ------------------------------------------------------------------
-def start_manifest(run_dir: Path, spec: Spec, config: TrainConfig, trainer: Trainer,
+def _start_manifest(run_dir: Path, spec: Spec, config: TrainConfig, trainer: Trainer,
                    train_data: Sequence[Any], val_data: Sequence[Any] | None,
                    saved: dict[str, Any] | None) -> dict[str, Any]:
     manifest = read_manifest(run_dir) if saved is not None else {}
@@ -391,7 +393,7 @@ def start_manifest(run_dir: Path, spec: Spec, config: TrainConfig, trainer: Trai
     return manifests.new_manifest(spec, config, str(trainer.device), train_data, val_data)
 
 
-def finished_manifest(manifest: dict[str, Any], result: TrainResult,
+def _finished_manifest(manifest: dict[str, Any], result: TrainResult,
                       last_step: int | None) -> dict[str, Any]:
     best = None
     if result.best_checkpoint and result.best is not None:

@@ -21,11 +21,14 @@ from typing import Any
 from ..io import TEMP_SUFFIX, remove_stale_temps
 from .checkpoint import BEST, LAST, checkpoint_dir
 
+__all__ = ["clear_leftovers", "discard_new_run", "killed_before_first_checkpoint",
+           "remove_own_files"]
+
 #: what `trainprobe train` writes into a run directory (and may therefore delete there)
-OWN_FILES = ("manifest.json", "inspector.log.jsonl", "summary.json", "gap-analysis.md",
+_OWN_FILES = ("manifest.json", "inspector.log.jsonl", "summary.json", "gap-analysis.md",
              "dashboard.html")
-OWN_DIRS = ("checkpoints", "tensorboard")
-UNFINISHED = ("running", "failed")
+_OWN_DIRS = ("checkpoints", "tensorboard")
+_UNFINISHED = ("running", "failed")
 
 
 def clear_leftovers(run_dir: Path) -> list[Path]:
@@ -34,7 +37,7 @@ def clear_leftovers(run_dir: Path) -> list[Path]:
     return remove_stale_temps(run_dir) + remove_stale_temps(checkpoint_dir(run_dir))
 
 
-def is_temp(path: Path) -> bool:
+def _is_temp(path: Path) -> bool:
     return path.name.startswith(".") and path.name.endswith(TEMP_SUFFIX)
 
 
@@ -44,17 +47,17 @@ def killed_before_first_checkpoint(run_dir: Path) -> bool:
     if not run_dir.is_dir():
         return False
     for entry in run_dir.iterdir():
-        if entry.is_symlink() or not (entry.name in OWN_FILES or entry.name in OWN_DIRS
-                                      or is_temp(entry)):
+        if entry.is_symlink() or not (entry.name in _OWN_FILES or entry.name in _OWN_DIRS
+                                      or _is_temp(entry)):
             return False
     folder = checkpoint_dir(run_dir)
     if folder.exists() and (not folder.is_dir() or any(
-            not is_temp(entry) or entry.is_symlink() for entry in folder.iterdir())):
+            not _is_temp(entry) or entry.is_symlink() for entry in folder.iterdir())):
         return False  # last.pt, best.pt, or anything else: keep it
-    return manifest_status(run_dir) in (*UNFINISHED, None)
+    return _manifest_status(run_dir) in (*_UNFINISHED, None)
 
 
-def manifest_status(run_dir: Path) -> str | None:
+def _manifest_status(run_dir: Path) -> str | None:
     """The manifest's status; None when there is no manifest (killed before writing it)."""
     try:
         data: Any = json.loads((run_dir / "manifest.json").read_text(encoding="utf-8"))
@@ -67,16 +70,16 @@ def manifest_status(run_dir: Path) -> str | None:
 
 def remove_own_files(run_dir: Path) -> None:
     """Delete what a run writes into `run_dir` (nothing else), keeping the folder."""
-    for name in OWN_FILES:
+    for name in _OWN_FILES:
         (run_dir / name).unlink(missing_ok=True)
-    for name in OWN_DIRS:
+    for name in _OWN_DIRS:
         folder = run_dir / name
         if folder.is_dir() and not folder.is_symlink():
             shutil.rmtree(folder)
     remove_stale_temps(run_dir)
 
 
-def has_checkpoint(run_dir: Path) -> bool:
+def _has_checkpoint(run_dir: Path) -> bool:
     folder = checkpoint_dir(run_dir)
     return (folder / LAST).is_file() or (folder / BEST).is_file()
 
@@ -84,7 +87,7 @@ def has_checkpoint(run_dir: Path) -> bool:
 def discard_new_run(run_dir: Path, created: bool) -> None:
     """Undo the set-up of a new run that failed before its first step: what it wrote, and
     the folder itself when this run created it. Nothing is left to block the rerun."""
-    if not run_dir.is_dir() or has_checkpoint(run_dir):
+    if not run_dir.is_dir() or _has_checkpoint(run_dir):
         return
     remove_own_files(run_dir)
     if created and not any(run_dir.iterdir()):

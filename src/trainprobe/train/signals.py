@@ -19,7 +19,9 @@ from typing import Any
 from ..engine import Callback, EvalResult, StopReason, StopTraining, Trainer
 from ..engine.events import STOP
 
-SIGNALS = (signal.SIGINT, signal.SIGTERM)
+__all__ = ["GracefulStop", "StopRequest", "stop_on_signals"]
+
+_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
 class StopRequest:
@@ -46,7 +48,7 @@ def stop_on_signals(request: StopRequest) -> Iterator[StopRequest]:
         return
     previous: dict[int, Any] = {}
     try:
-        for signum in SIGNALS:
+        for signum in _SIGNALS:
             previous[signum] = signal.signal(signum, request.handler)
         yield request
     finally:

@@ -15,18 +15,20 @@ from ..engine import Callback, EvalResult, Trainer
 from ..errors import ConfigError
 from ..instruments.logfile import iter_flat_records
 
-INSTALL_HINT = "pip install 'trainprobe[tensorboard]' (or set tensorboard: false)"
+__all__ = ["TensorBoardCallback", "summary_writer_class"]
+
+_INSTALL_HINT = "pip install 'trainprobe[tensorboard]' (or set tensorboard: false)"
 #: per-layer gradient-norm points exported per layer: an 8000-step run of a 40-layer model
 #: would otherwise add 320k scalars at the end of the run
-LAYER_POINTS = 500
-PER_LAYER = ("grad_norm/", "dead/", "saturated/", "act_mean/", "weight_norm/", "update_ratio/")
+_LAYER_POINTS = 500
+_PER_LAYER = ("grad_norm/", "dead/", "saturated/", "act_mean/", "weight_norm/", "update_ratio/")
 
 
 def summary_writer_class() -> Any:
     try:
         from torch.utils.tensorboard import SummaryWriter
     except ImportError:
-        raise ConfigError("tensorboard: true needs the tensorboard package", INSTALL_HINT) from None
+        raise ConfigError("tensorboard: true needs the tensorboard package", _INSTALL_HINT) from None
     return SummaryWriter
 
 
@@ -67,13 +69,13 @@ class TensorBoardCallback(Callback):
         if self.writer is not None:
             self.export_losses(trainer)  # the engine flushed the last block before after_fit
             if self.inspector_log is not None and self.inspector_log.exists():
-                export_layers(self.writer, self.inspector_log, self.first_step)
+                _export_layers(self.writer, self.inspector_log, self.first_step)
             self.writer.close()
             self.writer = None
 
 
-def export_layers(writer: Any, log_path: Path, after_step: int = 0,
-                  points: int = LAYER_POINTS) -> int:
+def _export_layers(writer: Any, log_path: Path, after_step: int = 0,
+                  points: int = _LAYER_POINTS) -> int:
     """Write the inspector log's per-layer values with step > `after_step` as scalars
     `layers/<quantity>/<layer>`: every scheduled statistic, and the per-layer gradient
     norms thinned to about `points` steps. Returns the number of scalars written. Runs
@@ -90,7 +92,7 @@ def export_layers(writer: Any, log_path: Path, after_step: int = 0,
     written = 0
     for record in train[::stride] + stats:
         for key, value in record.items():
-            if key.startswith(PER_LAYER) and isinstance(value, (int, float)):
+            if key.startswith(_PER_LAYER) and isinstance(value, (int, float)):
                 writer.add_scalar(f"layers/{key}", value, int(record["step"]))
                 written += 1
     return written

@@ -33,13 +33,15 @@ from ..spec import Spec, load_spec
 from ..tasks import make_task
 from .config_file import load_config_file
 
-EFFECTIVE_BATCH = 256  # target batch through gradient accumulation on large enough data
-EVALS_PER_RUN = 50
-PATIENCE_EVALS = 10
-WARMUP_FRACTION = 0.05
-LR_FACTOR = 1 / 3
+__all__ = ["Change", "TransitionPlan", "transition"]
+
+_EFFECTIVE_BATCH = 256  # target batch through gradient accumulation on large enough data
+_EVALS_PER_RUN = 50
+_PATIENCE_EVALS = 10
+_WARMUP_FRACTION = 0.05
+_LR_FACTOR = 1 / 3
 # (largest training-set size, epochs, dropout): small sets get more passes and more dropout
-BY_SIZE: list[tuple[float, int, float]] = [
+_BY_SIZE: list[tuple[float, int, float]] = [
     (2_000, 100, 0.3), (20_000, 50, 0.2), (200_000, 20, 0.1), (math.inf, 10, 0.1)]
 
 
@@ -65,7 +67,7 @@ def transition(report_path: str | Path, *, spec_path: str | Path | None = None,
                out: str | Path | None = None) -> TransitionPlan:
     """Derive the full-training config from a passed report (and optionally its spec);
     write it to `out` as commented YAML when given."""
-    report = read_report(Path(report_path))
+    report = _read_report(Path(report_path))
     rung = max(entry["n"] for entry in report["ladder"] if entry["passed"])
     spec = load_spec(spec_path) if spec_path is not None else None
     notes: list[str] = []
@@ -78,14 +80,14 @@ def transition(report_path: str | Path, *, spec_path: str | Path | None = None,
         notes.append(f"no --spec: started from the preset for {rung} samples (the spec's "
                      f"CONFIG is not applied) and sized the run for {rung} items; pass "
                      "--spec SPEC to size it for the real training set")
-    plan = plan_changes(probe, rung, train_size, has_augment(spec), notes,
+    plan = _plan_changes(probe, rung, train_size, _has_augment(spec), notes,
                         task=report.get("task"))
     if out is not None:
-        write_config_yaml(Path(out), plan, Path(report_path))
+        _write_config_yaml(Path(out), plan, Path(report_path))
     return plan
 
 
-def read_report(path: Path) -> dict[str, Any]:
+def _read_report(path: Path) -> dict[str, Any]:
     if not path.is_file():
         raise ConfigError(f"report {str(path)!r} does not exist",
                           "pass the report.json written by `trainprobe probe --out DIR`")
@@ -115,41 +117,41 @@ def read_report(path: Path) -> dict[str, Any]:
     return report
 
 
-def has_augment(spec: Spec | None) -> bool | None:
+def _has_augment(spec: Spec | None) -> bool | None:
     return None if spec is None else spec.augment_factory is not None
 
 
 #: tasks whose metric is what users judge a model by (the loss is only a proxy for it)
-JUDGED_BY_METRIC = {"classification": "accuracy", "binary": "accuracy", "ctc": "WER"}
+_JUDGED_BY_METRIC = {"classification": "accuracy", "binary": "accuracy", "ctc": "WER"}
 #: tasks whose usual score is a function of the loss, so the loss picks the same weights
-JUDGED_BY_LOSS = {"lm": "perplexity = exp(loss)", "regression": "R² = 1 - MSE / Var(y)"}
+_JUDGED_BY_LOSS = {"lm": "perplexity = exp(loss)", "regression": "R² = 1 - MSE / Var(y)"}
 
 
-def monitor_choice(task: str | None) -> tuple[str, str | None, str]:
+def _monitor_choice(task: str | None) -> tuple[str, str | None, str]:
     """(monitor, mode, why) for full training: the task's metric when users judge by it."""
-    if task in JUDGED_BY_METRIC:
-        name = JUDGED_BY_METRIC[task]
+    if task in _JUDGED_BY_METRIC:
+        name = _JUDGED_BY_METRIC[task]
         mode = "max" if make_task(task).higher_is_better else "min"
         return "val_metric", mode, (
             f"best.pt, early stopping and the plateau schedule follow {name} ({mode}), the "
             f"number this task is judged by: the lowest loss can hold a worse {name}")
-    if task in JUDGED_BY_LOSS:
-        return "val_loss", "min", (f"{JUDGED_BY_LOSS[task]}: the lowest validation loss is "
+    if task in _JUDGED_BY_LOSS:
+        return "val_loss", "min", (f"{_JUDGED_BY_LOSS[task]}: the lowest validation loss is "
                                    "also the best score")
     return "val_loss", None, "the task is unknown here: the validation loss"
 
 
-def plan_changes(probe: TrainConfig, rung: int, train_size: int | None,
+def _plan_changes(probe: TrainConfig, rung: int, train_size: int | None,
                  augment_available: bool | None, notes: list[str],
                  task: str | None = None) -> TransitionPlan:
     size = train_size or rung
-    epochs, dropout = next((e, d) for limit, e, d in BY_SIZE if size <= limit)
+    epochs, dropout = next((e, d) for limit, e, d in _BY_SIZE if size <= limit)
     batch = min(probe.batch_size, size)
-    accum = max(1, EFFECTIVE_BATCH // batch) if size >= 8 * EFFECTIVE_BATCH else 1
+    accum = max(1, _EFFECTIVE_BATCH // batch) if size >= 8 * _EFFECTIVE_BATCH else 1
     steps_per_epoch = math.ceil(size / (batch * accum))
     max_steps = epochs * steps_per_epoch
-    lr = probe.lr * LR_FACTOR
-    eval_every = max(1, min(1000, max_steps // EVALS_PER_RUN))
+    lr = probe.lr * _LR_FACTOR
+    eval_every = max(1, min(1000, max_steps // _EVALS_PER_RUN))
     optimizer = "adamw" if probe.optimizer == "adam" else probe.optimizer
     augment = augment_available is not False
     if augment_available is None:
@@ -158,7 +160,7 @@ def plan_changes(probe: TrainConfig, rung: int, train_size: int | None,
     elif not augment_available:
         notes.append("the spec has no build_augment(): augmentation stays off; add one to "
                      "regularize further")
-    monitor, mode, monitor_why = monitor_choice(task)
+    monitor, mode, monitor_why = _monitor_choice(task)
     target: list[tuple[str, Any, str]] = [
         ("dropout", max(dropout, probe.dropout),
          f"regularize: {size} training items overfit sooner the fewer they are (0.1-0.3)"),
@@ -172,17 +174,17 @@ def plan_changes(probe: TrainConfig, rung: int, train_size: int | None,
         ("max_steps", max_steps, f"{epochs} epochs of {steps_per_epoch} steps: more passes "
                                  "over a small set, fewer over a large one"),
         ("max_seconds", None, "the probe's per-rung time budget does not apply"),
-        ("warmup_steps", max(1, round(WARMUP_FRACTION * max_steps)),
+        ("warmup_steps", max(1, round(_WARMUP_FRACTION * max_steps)),
          "warm up over ~5% of the steps: Adam's early updates are noisy"),
         ("schedule", "cosine", "decay the rate as training converges"),
         ("schedule_steps", max_steps, "cosine horizon T = the run's length"),
         ("min_lr", lr / 10, "cosine ends at a tenth of the peak rate"),
         ("grad_clip", probe.grad_clip or 1.0, "clip rare large gradients"),
         ("augment", augment, "augment the training items (never validation)"),
-        ("eval_every", eval_every, f"about {EVALS_PER_RUN} validation points per run"),
-        ("early_stopping", True, f"stop after {PATIENCE_EVALS} evals (patience) without a "
+        ("eval_every", eval_every, f"about {_EVALS_PER_RUN} validation points per run"),
+        ("early_stopping", True, f"stop after {_PATIENCE_EVALS} evals (patience) without a "
                                  "new best"),
-        ("patience", PATIENCE_EVALS, f"{PATIENCE_EVALS} evals = a fifth of the run"),
+        ("patience", _PATIENCE_EVALS, f"{_PATIENCE_EVALS} evals = a fifth of the run"),
         ("restore_best", True, "end with the best validation weights, not the last"),
         ("ckpt_every", eval_every * 5, "a resumable checkpoint every 5 evals"),
         ("monitor", monitor, monitor_why),
@@ -191,7 +193,7 @@ def plan_changes(probe: TrainConfig, rung: int, train_size: int | None,
     values = probe.model_dump()
     changes = []
     for key, value, why in target:
-        if normalized(values[key]) != normalized(value):
+        if _normalized(values[key]) != _normalized(value):
             changes.append(Change(key, values[key], value, why))
         values[key] = value
     config = make_config(values, source="transition")
@@ -199,12 +201,12 @@ def plan_changes(probe: TrainConfig, rung: int, train_size: int | None,
     return TransitionPlan(config, changes, rung, train_size, notes, comments)
 
 
-def normalized(value: Any) -> Any:
+def _normalized(value: Any) -> Any:
     return round(value, 12) if isinstance(value, float) else value
 
 
 # --- output -------------------------------------------------------------------------------
-def config_yaml(plan: TransitionPlan, report_path: Path) -> str:
+def _config_yaml(plan: TransitionPlan, report_path: Path) -> str:
     """Every TrainConfig key, one per line, changed ones with their reason as a comment."""
     why = {**plan.comments, **{change.key: change.why for change in plan.changes}}
     lines = [f"# full-training config from {report_path.name} (probe memorized {plan.rung} "
@@ -214,18 +216,18 @@ def config_yaml(plan: TransitionPlan, report_path: Path) -> str:
         value = list(value) if isinstance(value, tuple) else value
         if isinstance(value, float):
             value = float(f"{value:.4g}")
-        line = yaml_line(key, value)
+        line = _yaml_line(key, value)
         lines.append(f"{line}  # {why[key]}" if key in why else line)
     return "\n".join(lines) + "\n"
 
 
-def yaml_line(key: str, value: Any) -> str:
+def _yaml_line(key: str, value: Any) -> str:
     if isinstance(value, list):  # betas: [0.9, 0.999]
         return f"{key}: [{', '.join(str(v) for v in value)}]"
     return yaml.safe_dump({key: value}, default_flow_style=False).strip()
 
 
-def write_config_yaml(path: Path, plan: TransitionPlan, report_path: Path) -> Path:
-    written = write_text(path, config_yaml(plan, report_path))
+def _write_config_yaml(path: Path, plan: TransitionPlan, report_path: Path) -> Path:
+    written = write_text(path, _config_yaml(plan, report_path))
     load_config_file(written)  # what we write must load back (guards the YAML formatting)
     return written
