@@ -1,9 +1,14 @@
 """What the silent-bug checks add to `trainprobe probe`, measured side by side: the whole
 probe (ladder + diagnosis) on every shipped example with the checks on and with them
-switched off, interleaved, plus the time spent inside the checks in the run with them on.
-Budget (issue 9): at most +20% of the probe's wall time.
+switched off, in interleaved pairs (on/off, then off/on, ...), plus the time spent inside
+the checks in the runs with them on. Budget (issue 9): at most +20% of the probe's time.
 
-    python benchmarks/silent_overhead.py [--repeats 1] [--specs digits_mlp,...]
+Each probe is timed twice: wall clock, and the CPU time of this process (one torch
+thread). On a machine shared with other jobs the wall clock of one run swings with their
+load; the CPU time does not, and it equals the wall time of an idle machine. The ratio
+of each pair is reported as the median over the pairs and its range.
+
+    python benchmarks/silent_overhead.py [--repeats 5] [--specs digits_mlp,...]
 """
 
 from __future__ import annotations
@@ -11,6 +16,8 @@ from __future__ import annotations
 import argparse
 import statistics
 import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 import torch
 
@@ -19,59 +26,82 @@ from trainprobe.demos import demo_specs
 from trainprobe.diagnose import api
 
 
-def timed_checks(spent: list[float]):
+@dataclass
+class Clock:
+    """Wall and CPU seconds of one stretch of code."""
+
+    wall: float = 0.0
+    cpu: float = 0.0
+
+    @classmethod
+    def of(cls, run: Callable[[], object]) -> Clock:
+        wall, cpu = time.perf_counter(), time.process_time()
+        run()
+        return cls(time.perf_counter() - wall, time.process_time() - cpu)
+
+
+@dataclass
+class Pairs:
+    """One example's interleaved pairs."""
+
+    without: list[Clock] = field(default_factory=list)
+    with_: list[Clock] = field(default_factory=list)
+    inside: list[Clock] = field(default_factory=list)  # per probe with the checks
+
+    def ratios(self, kind: str) -> list[float]:
+        return [getattr(b, kind) / getattr(a, kind) for a, b in zip(self.without, self.with_)]
+
+
+def probe(path, with_checks: bool, inside: list[Clock]) -> Clock:
     original = api.silent_bug_checks
 
-    def wrapper(ctx, evidence):
-        started = time.perf_counter()
-        try:
-            return original(ctx, evidence)
-        finally:
-            spent.append(time.perf_counter() - started)
-    return wrapper
+    def timed(ctx, evidence):
+        result: list = []
+        inside.append(Clock.of(lambda: result.extend(original(ctx, evidence))))
+        return result
 
-
-def probe_seconds(path, with_checks: bool, spent: list[float]) -> float:
-    original = api.silent_bug_checks
-    api.silent_bug_checks = timed_checks(spent) if with_checks else (lambda ctx, ev: [])
+    api.silent_bug_checks = timed if with_checks else (lambda ctx, evidence: [])
     try:
-        started = time.perf_counter()
-        tp.probe(path)
-        return time.perf_counter() - started
+        return Clock.of(lambda: tp.probe(path))
     finally:
         api.silent_bug_checks = original
 
 
+def measure(path, repeats: int) -> Pairs:
+    probe(path, True, [])  # warm-up: imports, data caches and first calls are no one's cost
+    pairs = Pairs()
+    for repeat in range(repeats):
+        for on in ((False, True) if repeat % 2 == 0 else (True, False)):
+            spent: list[Clock] = []
+            clock = probe(path, on, spent)
+            (pairs.with_ if on else pairs.without).append(clock)
+            if on:
+                pairs.inside.append(Clock(sum(c.wall for c in spent), sum(c.cpu for c in spent)))
+    return pairs
+
+
+def spread(values: list[float]) -> str:
+    return f"{statistics.median(values) - 1:+.1%} ({min(values) - 1:+.1%} .. {max(values) - 1:+.1%})"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeats", type=int, default=1)
+    parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--specs", default="", help="only names containing these")
     args = parser.parse_args()
     torch.set_num_threads(1)
     wanted = [w for w in args.specs.split(",") if w]
     paths = [p for p in demo_specs() if not wanted or any(w in p.stem for w in wanted)]
-    print("| example | probe without (s) | probe with (s) | ratio | inside the checks (s) | "
-          "share of the probe |")
-    print("|---|---:|---:|---:|---:|---:|")
-    totals = [0.0, 0.0]
+    print(f"{args.repeats} interleaved pairs per example; median (min .. max) over the pairs")
+    print("| example | probe without, CPU (s) | added, CPU time | added, wall time | "
+          "inside the checks, CPU (s) |")
+    print("|---|---:|---:|---:|---:|")
     for path in paths:
-        spec = tp.load_spec(path)  # imports (transformers, sklearn) are not the checks' cost
-        spec.build_model()
-        without, with_, inside = [], [], []
-        for repeat in range(args.repeats):
-            order = (False, True) if repeat % 2 == 0 else (True, False)
-            for on in order:
-                spent: list[float] = []
-                seconds = probe_seconds(path, on, spent)
-                (with_ if on else without).append(seconds)
-                inside.extend(spent)
-        a, b = statistics.median(without), statistics.median(with_)
-        checks = statistics.median(inside) if inside else 0.0
-        totals[0] += a
-        totals[1] += b
-        print(f"| {path.stem} | {a:.2f} | {b:.2f} | {b / a:.3f} | {checks:.2f} | "
-              f"{checks / b:.1%} |", flush=True)
-    print(f"| all | {totals[0]:.2f} | {totals[1]:.2f} | {totals[1] / totals[0]:.3f} | | |")
+        pairs = measure(path, args.repeats)
+        without = statistics.median(c.cpu for c in pairs.without)
+        inside = statistics.median(c.cpu for c in pairs.inside)
+        print(f"| {path.stem} | {without:.2f} | {spread(pairs.ratios('cpu'))} | "
+              f"{spread(pairs.ratios('wall'))} | {inside:.3f} |", flush=True)
 
 
 if __name__ == "__main__":

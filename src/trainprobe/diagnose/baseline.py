@@ -4,8 +4,13 @@ follow the inputs, the true run generalizes and the shuffled one cannot; when th
 not (labels read one row off, or shuffled separately from the inputs), unique inputs
 memorize anyway and both validate alike: LABELS_NOT_LEARNABLE.
 
-Both runs go through the engine's Trainer with the same seed, data order and budget.
-Without a validation set the baseline is skipped, with a note.
+Both runs go through the engine's Trainer with the same seed, data order and budget
+(short_runs.py). They are compared every LOOK_EVERY steps, and the comparison stops at the
+first look that proves the labels learnable, by the same margin the verdict at the end
+asks for: against the shuffled run's validation loss, or, before the shuffled run is
+even started, against the constant floor that bounds it from below. Only a run that is
+never that clearly ahead goes the full budget and is judged. Without a validation set the
+baseline is skipped, with a note.
 """
 
 from __future__ import annotations
@@ -17,18 +22,19 @@ from typing import Any
 
 import torch
 
-from ..engine import Trainer
-from ..engine.batches import BatchStream
-from ..engine.evaluate import EvalResult, evaluate
-from ..overfit.ladder import rung_config, rung_subset
+from ..overfit.ladder import rung_subset
 from ..tasks import SampledItems
 from .context import Context
 from .findings import LABELS_NOT_LEARNABLE, Finding
+from .short_runs import LookedRun, constant_floor, start_run
 
 BASELINE_ITEMS = 256  # training items of each short run
 BASELINE_VAL_ITEMS = 256
 BASELINE_STEPS = 60
-BASELINE_SECONDS = 5.0  # per run: a slow model gets fewer steps, never a long wait
+BASELINE_SECONDS = 5.0  # the true run: a slow model gets fewer steps, never a long wait
+#: steps between two looks at the validation losses (each look costs one evaluation of
+#: the validation items per run)
+LOOK_EVERY = 10
 #: the true run must fit its own items better than chance (the shuffled run's validation
 #: metric) by this much for the comparison to count; else the run was too short to tell
 MIN_FIT = 0.05
@@ -69,13 +75,38 @@ class ShortRun:
         return (control.final_val - self.final_val) / self.initial_val
 
 
+@dataclass
+class Baseline:
+    """The two runs' validation losses at every look, and how the comparison ended."""
+
+    true: LookedRun
+    control: LookedRun | None  # None: the floor decided before the shuffled run started
+    floor: float | None  # the constant floor under the shuffled run's validation loss
+    decided_by: str  # "floor" or "control": the labels proved learnable at a look; "" none
+    items: list[Any]  # the true run's training items
+    val: Sequence[Any]  # the validation items both runs are evaluated on
+
+    @property
+    def initial_val(self) -> float:
+        return self.true.val_loss[0]
+
+    @property
+    def steps(self) -> int:
+        return self.true.steps
+
+
 def baseline_check(ctx: Context) -> list[Finding]:
-    runs = baseline_runs(ctx)
-    return judge(ctx, *runs) if runs is not None else []
+    baseline = baseline_runs(ctx)
+    if baseline is None or baseline.decided_by:
+        return []
+    return judge(ctx, *final_runs(ctx, baseline))
 
 
-def baseline_runs(ctx: Context) -> tuple[ShortRun, ShortRun] | None:
-    """(true labels, shuffled labels), or None with a note when there is nothing to run."""
+def baseline_runs(ctx: Context, early: bool = True) -> Baseline | None:
+    """The two runs, stopped at the first look that proves the labels learnable (all
+    looks to the end when not `early`: calibration), or None with a note when there is
+    nothing to run. With a floor, the true run goes first and the shuffled run starts only
+    if the floor did not decide; without one, the shuffled run follows look by look."""
     if ctx.val_data is None:
         ctx.notes.append("shuffled-label baseline (LABELS_NOT_LEARNABLE) skipped: the spec "
                          "has no validation set")
@@ -86,11 +117,60 @@ def baseline_runs(ctx: Context) -> tuple[ShortRun, ShortRun] | None:
         return None
     subset = rung_subset(ctx.train_data, count, ctx.seed)
     items = [subset[i] for i in range(count)]
-    shuffled = shuffled_labels(items, ctx.seed + 1)
     val = SampledItems(ctx.val_data, BASELINE_VAL_ITEMS)
-    true = short_run(ctx, items, val, BASELINE_STEPS, BASELINE_SECONDS)
-    # the same number of steps, whatever the clock allowed the first run
-    return true, short_run(ctx, shuffled, val, true.steps, None)
+    true = start_run(ctx, items, val, BASELINE_STEPS, BASELINE_SECONDS)
+    true.advance(0)
+    baseline = Baseline(true, None, constant_floor(ctx, true), "", items, val)
+    need = MIN_ADVANTAGE if sequence_labels(ctx) else MIN_SINGLE_ADVANTAGE
+    for look in range(LOOK_EVERY, BASELINE_STEPS + LOOK_EVERY, LOOK_EVERY):
+        step = true.advance(min(look, BASELINE_STEPS))
+        if early and ahead(baseline, step, baseline.floor, need):
+            baseline.decided_by = "floor"
+            return baseline
+        if baseline.floor is None and look_at_control(ctx, baseline, step, early, need):
+            return baseline
+        if true.finished:
+            break
+    for step in sorted(true.val_loss)[1:]:  # the shuffled run's looks, when it lagged
+        if look_at_control(ctx, baseline, step, early, need):
+            return baseline
+    return baseline
+
+
+def look_at_control(ctx: Context, baseline: Baseline, step: int, early: bool,
+                    need: float) -> bool:
+    """Bring the shuffled run to `step`; True when the true run is `need` ahead there."""
+    if baseline.control is None:  # shuffled labels: the same init, inputs and order
+        shuffled = shuffled_labels(baseline.items, ctx.seed + 1)
+        baseline.control = start_run(ctx, shuffled, baseline.val, BASELINE_STEPS, None)
+    baseline.control.advance(step)
+    if early and ahead(baseline, step, baseline.control.val_loss[step], need):
+        baseline.decided_by = "control"
+        return True
+    return False
+
+
+def ahead(baseline: Baseline, step: int, reference: float | None, need: float) -> bool:
+    """The true run's validation loss at `step` is at least `need` (a share of the
+    untrained loss) below `reference`."""
+    initial, value = baseline.initial_val, baseline.true.val_loss[step]
+    if reference is None or not all(math.isfinite(v) for v in (initial, value, reference)):
+        return False
+    return initial > 0 and (reference - value) / initial >= need
+
+
+def sequence_labels(ctx: Context) -> bool:
+    return bool(ctx.task.token_level_targets or ctx.task.aligned_frames)
+
+
+def final_runs(ctx: Context, baseline: Baseline) -> tuple[ShortRun, ShortRun]:
+    """Both runs at the true run's last step, for the verdict."""
+    true, control, step = baseline.true, baseline.control, baseline.steps
+    assert control is not None
+    return (ShortRun(baseline.initial_val, true.val_loss[step], true.val_metric[step],
+                     true.fitted_metric(ctx, baseline.items), step),
+            ShortRun(baseline.initial_val, control.val_loss[step], control.val_metric[step],
+                     math.nan, step))
 
 
 def shuffled_labels(items: list[Any], seed: int) -> list[Any]:
@@ -106,28 +186,6 @@ def shuffled_labels(items: list[Any], seed: int) -> list[Any]:
         for position, j in enumerate(torch.randperm(len(members), generator=g).tolist()):
             source[members[position]] = members[j]
     return [(x, items[source[i]][1]) for i, (x, _) in enumerate(items)]
-
-
-def short_run(ctx: Context, items: Sequence[Any], val: Sequence[Any], steps: int,
-              seconds: float | None) -> ShortRun:
-    """`steps` at a constant rate (no warmup, no decay: a run cut short by the clock
-    and its control follow the same schedule)."""
-    config = rung_config(ctx.spec, 20, "progressive", ctx.seed, {
-        "max_steps": max(steps, 1), "max_seconds": seconds, "eval_every": BASELINE_STEPS + 1,
-        "batch_size": 64, "schedule": "constant", "warmup_steps": 0})
-    torch.manual_seed(config.seed)
-    model = ctx.spec.build_model(**ctx.hints())
-    collate = ctx.spec.user_collate()
-    trainer = Trainer(model, ctx.task, items, config, eval_data=val, loss_fn=ctx.loss_fn,
-                      stats=ctx.stats, collate=collate)
-    before: EvalResult = trainer.run_eval(emit=False)
-    trainer.fit()
-    after = trainer.run_eval(emit=False)
-    batches = BatchStream(items, ctx.task, 256, config.seed, shuffle=False, collate=collate)
-    fitted = evaluate(trainer.model, batches.all_batches(), ctx.task, ctx.loss_fn,
-                      trainer.device, ctx.task.reference_counts(batches.all_batches()),
-                      ctx.stats)
-    return ShortRun(before.loss, after.loss, after.metric, fitted.metric, trainer.step)
 
 
 def judge(ctx: Context, true: ShortRun, control: ShortRun) -> list[Finding]:

@@ -13,7 +13,8 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from ..tasks import Batch, SampledItems
+from ..errors import SpecError
+from ..tasks import Batch, SampledItems, Task
 from ..tasks.collate import IGNORE_INDEX
 from ..tasks.lm import token_ids
 from ..tasks.structure import tensor_leaves
@@ -66,12 +67,43 @@ def sampled(dataset: Sequence[Any], count: int) -> tuple[list[int], list[Any]]:
     return list(view.indices), [view[i] for i in range(len(view))]
 
 
+#: items collated at once when hashing (bounds the memory of a stacked copy)
+HASH_CHUNK = 1024
+
+
+def item_keys(task: Task, items: list[Any]) -> list[bytes] | None:
+    """One digest per item, of its collated row: fixed-shape items stack into one array
+    per tensor (a few C calls per chunk instead of Python per tensor per item). None when
+    items do not stack without padding (padding would make equal items differ)."""
+    keys: list[bytes] = []
+    for start in range(0, len(items), HASH_CHUNK):
+        chunk = items[start:start + HASH_CHUNK]
+        try:
+            batch = task.collate(chunk)
+        except (RuntimeError, ValueError, TypeError, SpecError):
+            return None
+        if batch.padded or batch.input_lengths is not None:
+            return None
+        leaves = [leaf for _, leaf in tensor_leaves(batch.inputs)] + [batch.targets]
+        header = "".join(f"{leaf.dtype}{tuple(leaf.shape[1:])}" for leaf in leaves).encode()
+        rows = torch.cat([leaf.detach().cpu().reshape(len(chunk), -1).contiguous()
+                          .view(torch.uint8) for leaf in leaves], dim=1)
+        width, data = rows.shape[1], memoryview(rows.numpy().tobytes())
+        keys += [hashlib.blake2b(header + data[i * width:(i + 1) * width],
+                                 digest_size=16).digest() for i in range(len(chunk))]
+    return keys
+
+
 def overlap(ctx: Context) -> list[Finding]:
     train_indices, train_items = sampled(ctx.train_data, OVERLAP_TRAIN_ITEMS)
     val_indices, val_items = sampled(ctx.val_data, OVERLAP_VAL_ITEMS)
-    train_keys = {item_key(item): index for index, item in zip(train_indices, train_items)}
-    shared = [(index, train_keys[key]) for index, item in zip(val_indices, val_items)
-              if (key := item_key(item)) in train_keys]
+    train_hashes, val_hashes = item_keys(ctx.task, train_items), item_keys(ctx.task, val_items)
+    if train_hashes is None or val_hashes is None:  # both sides hashed the same way
+        train_hashes = [item_key(item) for item in train_items]
+        val_hashes = [item_key(item) for item in val_items]
+    train_keys = dict(zip(train_hashes, train_indices))
+    shared = [(index, train_keys[key]) for index, key in zip(val_indices, val_hashes)
+              if key in train_keys]
     if not shared:
         return []
     fraction = len(shared) / len(val_items)
@@ -98,17 +130,32 @@ def feature_leak(ctx: Context, items: list[Any]) -> list[Finding]:
     per floating input tensor with one row per item."""
     if len(items) < LEAK_MIN_ITEMS:
         return []
-    y = torch.stack([tensor(t).float().reshape(-1) for _, t in items])
+    y, inputs = item_rows(ctx.task, items)
     if y.shape[1] != 1:
         return []
     y = y[:, 0]
-    for path, x in flat_inputs(items).items():
+    for path, x in inputs.items():
         if x.shape[0] != len(items) or not bool(torch.isfinite(x).all()):
             continue
         found = correlated(path, x, y) if ctx.task.real_targets else separating(path, x, y)
         if found:
             return found
     return []
+
+
+def item_rows(task: Task, items: list[Any]) -> tuple[Tensor, dict[str, Tensor]]:
+    """(targets, floating inputs), one row per item: collated at once when the items
+    stack without padding, else read item by item."""
+    try:
+        batch = task.collate(items)
+    except (RuntimeError, ValueError, TypeError, SpecError):
+        batch = None
+    if batch is None or batch.padded or batch.input_lengths is not None:
+        return (torch.stack([tensor(t).float().reshape(-1) for _, t in items]),
+                flat_inputs(items))
+    return (batch.targets.float().reshape(len(items), -1),
+            {path: leaf.float().reshape(len(items), -1) for path, leaf in
+             tensor_leaves(batch.inputs) if leaf.is_floating_point() and leaf.ndim <= 2})
 
 
 def correlated(path: str, x: Tensor, y: Tensor) -> list[Finding]:

@@ -1,0 +1,147 @@
+"""The shuffled-label baseline's two short runs, advanced look by look so that the
+comparison can stop as soon as it is decided.
+
+A run is one engine Trainer whose fit() pauses at each look (a callback raises
+StopTraining at the look's step) and is called again to go on: the model, optimizer and
+data order carry over, exactly as one uninterrupted fit. Both runs start from the same
+init, see the same inputs in the same order at a constant rate, and differ only in the
+labels.
+
+The constant floor is what makes the shuffled run often unnecessary: a model trained on
+labels shuffled across items learns nothing about which validation item has which label,
+so its validation loss cannot go below the loss of the best input-independent output,
+fitted on the validation labels themselves (for a loss convex in the outputs, as cross
+entropy on logits and the squared error are: Jensen). A true run already clearly below
+that floor has proved that its labels follow its inputs, without the control.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import torch
+from torch import Tensor, nn
+
+from ..engine import Callback, StopTraining, Trainer, evaluate, reraise_interrupt
+from ..engine.batches import BatchStream
+from ..overfit.ladder import rung_config
+from .context import Context
+
+PAUSED = "paused for the baseline's look"
+
+
+class PauseAt(Callback):
+    """Stops fit() once the run reaches `step`; fit() called again goes on from there."""
+
+    order = 100  # events.STOP: every other callback has seen the step
+
+    def __init__(self) -> None:
+        self.step = 0
+
+    def after_step(self, trainer: Trainer, loss: Tensor) -> None:
+        if trainer.step >= self.step:
+            raise StopTraining(PAUSED)
+
+
+@dataclass
+class LookedRun:
+    """One short run and its validation loss at every look (step -> loss)."""
+
+    trainer: Trainer
+    pause: PauseAt
+    val_loss: dict[int, float] = field(default_factory=dict)
+    val_metric: dict[int, float] = field(default_factory=dict)
+
+    @property
+    def steps(self) -> int:
+        return self.trainer.step
+
+    def advance(self, step: int) -> int:
+        """Train up to `step` (fewer when the clock or the step budget ends the run) and
+        evaluate there; returns the step reached."""
+        if self.trainer.step < step and not self.finished:
+            self.pause.step = step
+            self.trainer.fit()
+            reraise_interrupt(self.trainer.stop_reason)
+        if self.trainer.step not in self.val_loss:
+            result = self.trainer.run_eval(emit=False)
+            self.val_loss[self.trainer.step] = result.loss
+            self.val_metric[self.trainer.step] = result.metric
+        return self.trainer.step
+
+    @property
+    def finished(self) -> bool:
+        """The step budget or the clock ended the run (a pause does not)."""
+        reason = self.trainer.stop_reason
+        return self.steps >= self.trainer.config.max_steps or (bool(reason) and reason != PAUSED)
+
+    def fitted_metric(self, ctx: Context, items: Sequence[Any]) -> float:
+        """The task's metric on the run's own training items (how much it memorized)."""
+        collate = ctx.spec.user_collate()
+        batches = BatchStream(items, ctx.task, 256, self.trainer.config.seed, shuffle=False,
+                              collate=collate)
+        return evaluate(self.trainer.model, batches.all_batches(), ctx.task, ctx.loss_fn,
+                        self.trainer.device, ctx.task.reference_counts(batches.all_batches()),
+                        ctx.stats).metric
+
+
+def start_run(ctx: Context, items: Sequence[Any], val: Sequence[Any], steps: int,
+              seconds: float | None) -> LookedRun:
+    """A fresh model from the baseline's seed (both runs get the same init), at a constant
+    rate: a run cut short by the clock and its control follow the same schedule."""
+    config = rung_config(ctx.spec, 20, "progressive", ctx.seed, {
+        "max_steps": max(steps, 1), "max_seconds": seconds, "eval_every": steps + 1,
+        "batch_size": 64, "schedule": "constant", "warmup_steps": 0})
+    torch.manual_seed(config.seed)
+    model = ctx.spec.build_model(**ctx.hints())
+    pause = PauseAt()
+    trainer = Trainer(model, ctx.task, items, config, eval_data=val, loss_fn=ctx.loss_fn,
+                      stats=ctx.stats, collate=ctx.spec.user_collate(), callbacks=[pause])
+    return LookedRun(trainer, pause)
+
+
+#: the loss modules whose best constant output has a closed form here, by the task's
+#: default loss kind (used as given: mean over items, no weights, no label smoothing)
+PLAIN_LOSSES = {"ce": nn.CrossEntropyLoss, "bce_logits": nn.BCEWithLogitsLoss,
+                "mse": nn.MSELoss}
+
+
+def constant_floor(ctx: Context, run: LookedRun) -> float | None:
+    """The validation loss of the best constant output (see the module docstring), or
+    None when it has no closed form here: label sequences, or a loss of the user's that is
+    not one of PLAIN_LOSSES used plainly."""
+    task = ctx.task
+    kind = task.default_loss_kind
+    if not task.item_targets or kind not in PLAIN_LOSSES or not plain(ctx.loss_fn, kind):
+        return None
+    batches = run.trainer.eval_batches
+    if batches is None:
+        return None
+    y = torch.cat([b.targets.reshape(len(b), -1) for b in batches.all_batches()]).float()
+    if kind == "ce":
+        labels = y[:, 0].long()
+        if y.shape[1] != 1 or bool((labels < 0).any()):
+            return None
+        return entropy(torch.bincount(labels).float())
+    if kind == "bce_logits":
+        positive = float(y.mean())
+        return entropy(torch.tensor([positive, 1.0 - positive]))
+    return float((y - y.mean(0)).pow(2).mean())
+
+
+def plain(loss_fn: Any, kind: str) -> bool:
+    if loss_fn is None:
+        return True
+    if type(loss_fn) is not PLAIN_LOSSES[kind] or loss_fn.reduction != "mean":
+        return False
+    return all(getattr(loss_fn, name, None) is None for name in ("weight", "pos_weight")) \
+        and not getattr(loss_fn, "label_smoothing", 0.0)
+
+
+def entropy(counts: Tensor) -> float:
+    shares = counts[counts > 0] / counts.sum()
+    value = float(-(shares * shares.log()).sum())
+    return value if math.isfinite(value) else math.nan

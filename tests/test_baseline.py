@@ -1,0 +1,132 @@
+"""The shuffled-label baseline, looked at every LOOK_EVERY steps (issue 9's +20% budget):
+a run paused at every look is the run one uninterrupted fit gives; the constant floor is
+the best constant output found the slow way; a healthy spec is decided at a look (the
+shuffled run never starts when the floor decides) while labels one row off still run the
+full budget to their verdict."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+import torch
+
+import trainprobe as tp
+from trainprobe.diagnose import baseline
+from trainprobe.diagnose.context import Context
+from trainprobe.diagnose.short_runs import constant_floor, start_run
+from trainprobe.overfit.ladder import rung_config
+from trainprobe.tasks import SampledItems
+
+TABULAR = """
+import torch
+from torch import nn
+
+g = torch.Generator().manual_seed(0)
+X = torch.randn(400, 8, generator=g)
+SCORES = X @ torch.randn(8, 3, generator=g)
+TARGETS = {"classification": SCORES.argmax(1), "binary": (SCORES[:, 0] > 0).float(),
+           "regression": SCORES[:, 0]}[TASK]
+OUT = 3 if TASK == "classification" else 1
+OFF = 0
+
+
+def pairs(rows):
+    return [(X[i], TARGETS[(i + OFF) % 400].item() if TASK == "classification"
+             else TARGETS[(i + OFF) % 400]) for i in rows]
+
+
+def build_data():
+    return pairs(range(300)), pairs(range(300, 400))
+
+
+def build_model(hidden_dim: int = 16):
+    return nn.Sequential(nn.Linear(8, hidden_dim), nn.ReLU(), nn.Linear(hidden_dim, OUT),
+                         nn.Flatten(0) if OUT == 1 else nn.Identity())
+"""
+
+
+def context(tmp_path, task: str, extra: str = "") -> Context:
+    path = tmp_path / f"{task}.py"
+    path.write_text(f'TASK = "{task}"\n' + TABULAR + textwrap.dedent(extra))
+    spec = tp.load_spec(path)
+    train, val = spec.build_data()
+    ctx = Context(spec, train, 20, rung_config(spec, 20, "progressive", 0), 0, val_data=val)
+    ctx.loss_fn = spec.build_loss()
+    return ctx
+
+
+def test_a_run_paused_at_every_look_is_one_uninterrupted_run(tmp_path):
+    ctx = context(tmp_path, "classification")
+    items, val = list(ctx.train_data)[:256], SampledItems(ctx.val_data, 256)
+    looked, whole = (start_run(ctx, items, val, 30, None) for _ in range(2))
+    for step in (10, 20, 30):
+        looked.advance(step)
+    whole.advance(30)
+    assert looked.steps == whole.steps == 30 and looked.finished
+    assert looked.val_loss[30] == whole.val_loss[30]
+    for a, b in zip(looked.trainer.model.parameters(), whole.trainer.model.parameters()):
+        assert torch.equal(a, b)
+
+
+@pytest.mark.parametrize("task, shape", [("classification", (3,)), ("binary", ()),
+                                         ("regression", ())])
+def test_constant_floor_is_the_best_constant_output(tmp_path, task, shape):
+    """The closed form against a constant output fitted by gradient descent on the
+    task's own loss over the validation items."""
+    ctx = context(tmp_path, task)
+    run = start_run(ctx, list(ctx.train_data), SampledItems(ctx.val_data, 256), 10, None)
+    floor = constant_floor(ctx, run)
+    batch = next(run.trainer.eval_batches.all_batches())
+    constant = torch.zeros(shape, requires_grad=True)
+    optimizer = torch.optim.LBFGS([constant], max_iter=200, line_search_fn="strong_wolfe")
+
+    def closure():
+        optimizer.zero_grad()
+        loss = ctx.task.loss(constant.expand(len(batch), *shape), batch, None)
+        loss.backward()
+        return loss
+
+    optimizer.step(closure)
+    best = float(ctx.task.loss(constant.detach().expand(len(batch), *shape), batch, None))
+    assert floor == pytest.approx(best, rel=1e-4, abs=1e-6)
+    assert floor <= best + 1e-6
+
+
+def test_the_floor_needs_a_loss_it_knows(tmp_path):
+    assert constant_floor(*floor_of(tmp_path, "import torch.nn as nn\n"
+                                   "def build_loss():\n    return nn.CrossEntropyLoss()\n")) \
+        is not None
+    for loss in ("nn.CrossEntropyLoss(label_smoothing=0.1)", "nn.CrossEntropyLoss(reduction='sum')",
+                 "lambda outputs, targets: nn.functional.cross_entropy(outputs, targets)"):
+        body = f"import torch.nn as nn\ndef build_loss():\n    return {loss}\n"
+        assert constant_floor(*floor_of(tmp_path, body)) is None, loss
+
+
+def floor_of(tmp_path, extra: str):
+    ctx = context(tmp_path, "classification", extra)
+    return ctx, start_run(ctx, list(ctx.train_data), SampledItems(ctx.val_data, 256), 10, None)
+
+
+def test_a_healthy_spec_is_decided_by_the_floor_before_the_shuffled_run(tmp_path):
+    runs = baseline.baseline_runs(context(tmp_path, "classification"))
+    assert runs.decided_by == "floor" and runs.control is None
+    assert runs.steps < baseline.BASELINE_STEPS
+
+
+def test_without_a_floor_the_shuffled_run_follows_look_by_look(tmp_path):
+    ctx = context(tmp_path, "classification", """
+        def build_loss():
+            return lambda outputs, targets: torch.nn.functional.cross_entropy(outputs, targets)
+        """)
+    runs = baseline.baseline_runs(ctx)
+    assert runs.floor is None and runs.decided_by == "control"
+    assert sorted(runs.control.val_loss) == sorted(runs.true.val_loss)[1:]
+    assert runs.steps < baseline.BASELINE_STEPS
+
+
+def test_labels_one_row_off_run_the_full_budget_to_their_verdict(tmp_path):
+    ctx = context(tmp_path, "classification", "OFF = 1\n")
+    runs = baseline.baseline_runs(ctx)
+    assert runs.decided_by == "" and runs.steps == baseline.BASELINE_STEPS
+    assert [f.code for f in baseline.baseline_check(ctx)] == ["LABELS_NOT_LEARNABLE"]
