@@ -5,7 +5,7 @@ from click.testing import CliRunner
 
 from trainprobe.cli import main
 from trainprobe.demos import HEALTHY_DEMO
-from trainprobe.sweep.grid_file import parse_grid, points
+from trainprobe.sweep.grid_file import _parse_grid, points
 
 
 @pytest.mark.parametrize(("text", "expected"), [
@@ -38,7 +38,7 @@ def test_missing_grid_file_is_exit_2(tmp_path):
 
 def test_values_are_canonical_and_scalars_are_fixed():
     # PyYAML reads 1e-3 as a string; TrainConfig turns it into the float
-    grid = parse_grid({"lr": ["1e-3", 0.01], "grad_clip": [None, 1], "batch_size": 32})
+    grid = _parse_grid({"lr": ["1e-3", 0.01], "grad_clip": [None, 1], "batch_size": 32})
     assert grid == {"lr": [0.001, 0.01], "grad_clip": [None, 1.0], "batch_size": [32]}
     assert len(points(grid)) == 4
     assert points(grid)[0] == {"batch_size": 32, "grad_clip": None, "lr": 0.001}

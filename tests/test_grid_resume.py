@@ -12,8 +12,8 @@ from trainprobe.demos import HEALTHY_DEMO
 from trainprobe.engine import Callback
 from trainprobe.spec import load_spec
 from trainprobe.sweep import run_grid
-from trainprobe.sweep.grid import rank_key
-from trainprobe.sweep.grid_file import parse_grid
+from trainprobe.sweep.grid import _rank_key
+from trainprobe.sweep.grid_file import _parse_grid
 
 RUNG = 5
 GRID = {"lr": [0.003, 0.01], "hidden_dim": [16, 32]}  # 4 points that memorize quickly
@@ -53,7 +53,7 @@ def digits():
 
 def grid_run(digits, storage, **options):
     spec, train = digits
-    return run_grid(spec, train, RUNG, parse_grid(dict(GRID)), storage=storage, **options)
+    return run_grid(spec, train, RUNG, _parse_grid(dict(GRID)), storage=storage, **options)
 
 
 def test_resume_from_sqlite_runs_only_the_unfinished_points(digits, tmp_path):
@@ -99,7 +99,7 @@ def test_ranking_puts_memorized_first_then_fewer_steps_then_seconds():
             {"passed": True, "steps": 50, "seconds": 1.0, "final_loss": 0.09},
             {"passed": True, "steps": 20, "seconds": 3.0, "final_loss": 0.08},
             {"passed": False, "steps": 1500, "seconds": 9.0, "final_loss": 0.2}]
-    order = sorted(range(len(rows)), key=lambda i: rank_key(rows[i]))
+    order = sorted(range(len(rows)), key=lambda i: _rank_key(rows[i]))
     assert order == [3, 2, 1, 4, 0]
 
 

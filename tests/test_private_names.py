@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "src" / "trainprobe"
-CHECKED = ["engine", "instruments", "tasks", "train"]
+CHECKED = ["engine", "instruments", "overfit", "sweep", "tasks", "train"]
 MODULES = [path for name in CHECKED for path in sorted((PACKAGE / name).glob("*.py"))
            if path.name != "__init__.py"]
 

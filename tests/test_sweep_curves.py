@@ -5,8 +5,8 @@ import math
 import pytest
 
 from trainprobe.sweep import curves
-from trainprobe.sweep.lr_sweep import SweepRun, decide, lr_range
-from trainprobe.sweep.range_test import suggest
+from trainprobe.sweep.lr_sweep import SweepRun, _decide, lr_range
+from trainprobe.sweep.range_test import _suggest
 
 NAN = float("nan")
 
@@ -43,7 +43,7 @@ def run(lr, seed, score, status="descended"):
 def test_decide_skips_a_rate_that_diverged_in_any_seed():
     runs = [run(1e-3, 0, -0.5), run(1e-2, 0, -1.5),
             run(1e-3, 1, -0.6), run(1e-2, 1, -2.0, status="diverged")]
-    result = decide(10, 10, [1e-3, 1e-2], [0, 1], runs)
+    result = _decide(10, 10, [1e-3, 1e-2], [0, 1], runs)
     assert result.chosen == 1e-3
     assert result.per_seed == [1e-2, 1e-3]
     assert result.spread == pytest.approx(10.0)
@@ -52,7 +52,7 @@ def test_decide_skips_a_rate_that_diverged_in_any_seed():
 
 def test_decide_reports_never_descended():
     runs = [run(lr, 0, -0.01, status="never descended") for lr in (1e-4, 1e-3)]
-    result = decide(10, 10, [1e-4, 1e-3], [0], runs)
+    result = _decide(10, 10, [1e-4, 1e-3], [0], runs)
     assert result.chosen is None
     assert "never halved" in result.reason
 
@@ -71,7 +71,7 @@ def test_trust_text(choices, expected):
 def test_suggest_picks_the_steepest_descent_before_the_minimum():
     lrs = [10 ** (-6 + k * 0.25) for k in range(21)]  # 1e-6 .. 1
     smoothed = [2.0] * 8 + [1.9, 1.2, 0.4, 0.35, 0.2, 0.15, 0.1, 0.12, 0.5, 2.0, 5.0, 9.0, 20.0]
-    lr, reason = suggest(lrs, smoothed)
+    lr, reason = _suggest(lrs, smoothed)
     assert lr == pytest.approx(lrs[9])  # 1.9 -> 1.2 -> 0.4: the steepest central difference
     assert "steepest" in reason
 
@@ -82,7 +82,7 @@ def test_suggest_picks_the_steepest_descent_before_the_minimum():
 ])
 def test_suggest_returns_none_with_a_reason(smoothed, reason):
     lrs = [10 ** (-6 + k * 0.5) for k in range(len(smoothed))]
-    lr, why = suggest(lrs, smoothed)
+    lr, why = _suggest(lrs, smoothed)
     assert lr is None and reason in why
 
 

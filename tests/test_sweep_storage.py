@@ -18,7 +18,7 @@ import trainprobe as tp
 from trainprobe.api import choose_lr
 from trainprobe.demos import HEALTHY_DEMO
 from trainprobe.errors import ConfigError
-from trainprobe.sweep.storage import HEARTBEAT_ATTR, fail_stale, make_storage
+from trainprobe.sweep.storage import _HEARTBEAT_ATTR, _make_storage, fail_stale
 
 GRID = "lr: [0.003, 0.01, 0.03]\nhidden_dim: [16, 32]\n"  # 6 points
 
@@ -29,19 +29,19 @@ def storage_url(kind: str, folder: Path) -> str:
 
 
 def test_storage_urls_map_to_optuna_storages(tmp_path):
-    assert make_storage(None) is None
-    journal = make_storage(f"journal:///{tmp_path / 'a.log'}")
+    assert _make_storage(None) is None
+    journal = _make_storage(f"journal:///{tmp_path / 'a.log'}")
     assert isinstance(journal, optuna.storages.JournalStorage)
-    assert isinstance(make_storage(f"sqlite:///{tmp_path / 'a.db'}"), optuna.storages.RDBStorage)
+    assert isinstance(_make_storage(f"sqlite:///{tmp_path / 'a.db'}"), optuna.storages.RDBStorage)
     with pytest.raises(ConfigError, match="names no file"):
-        make_storage("journal://")
+        _make_storage("journal://")
 
 
 def test_a_trial_whose_worker_stopped_beating_is_failed(tmp_path):
-    study = optuna.create_study(storage=make_storage(f"journal:///{tmp_path / 's.log'}"))
+    study = optuna.create_study(storage=_make_storage(f"journal:///{tmp_path / 's.log'}"))
     alive, dead = study.ask(), study.ask()
-    alive.set_user_attr(HEARTBEAT_ATTR, time.time())
-    dead.set_user_attr(HEARTBEAT_ATTR, time.time() - 3600)
+    alive.set_user_attr(_HEARTBEAT_ATTR, time.time())
+    dead.set_user_attr(_HEARTBEAT_ATTR, time.time() - 3600)
     assert fail_stale(study, grace=600) == 1  # started just now, but its beat is an hour old
     states = {t.number: t.state for t in study.get_trials()}
     assert states == {alive.number: TrialState.RUNNING, dead.number: TrialState.FAIL}
@@ -71,7 +71,7 @@ def test_two_grid_processes_share_one_study_and_train_each_point_once(tmp_path, 
                    "--out", str(tmp_path / f"out{i}")] for i in range(2)])
     reports = [json.loads((tmp_path / f"out{i}" / "grid.json").read_text()) for i in range(2)]
     assert sum(r["ran_now"] for r in reports) == 6  # no point trained twice
-    study = optuna.load_study(study_name="shared", storage=make_storage(storage))
+    study = optuna.load_study(study_name="shared", storage=_make_storage(storage))
     complete = [t for t in study.get_trials() if t.state == TrialState.COMPLETE]
     assert sorted(t.system_attrs["grid_id"] for t in complete) == list(range(6))  # none lost
     assert {t.state for t in study.get_trials()} <= {TrialState.COMPLETE, TrialState.PRUNED}

@@ -20,11 +20,14 @@ from ..tasks import SampledItems, TaskStats
 from .presets import preset_for
 from .watcher import RungWatcher
 
+__all__ = ["DEFAULT_SIZES", "Mode", "ProbeRun", "RungResult", "run_ladder", "rung_config",
+           "rung_subset", "train_rung"]
+
 DEFAULT_SIZES: tuple[int, ...] = (1, 2, 5, 10, 20, 50, 100)
 Mode = Literal["progressive", "single", "specific"]
 #: errors that say a rung cannot run for a structural reason, not that the model cannot
 #: learn: (text in the exception, why the rung does not apply)
-NOT_APPLICABLE: tuple[tuple[str, str], ...] = (
+_NOT_APPLICABLE: tuple[tuple[str, str], ...] = (
     ("Expected more than 1 value per channel when training",
      "BatchNorm needs more than one value per channel to train (a batch of one sample)"),
 )
@@ -44,7 +47,7 @@ class RungResult:
     losses: list[float] = field(default_factory=list)
     evals: list[EvalRecord] = field(default_factory=list)  # the trainer's eval history
     error: UserCodeError | None = None
-    applicable: bool = True  # False: the rung cannot run by construction (see NOT_APPLICABLE)
+    applicable: bool = True  # False: the rung cannot run by construction (see _NOT_APPLICABLE)
 
     @property
     def status(self) -> Literal["passed", "failed", "not_applicable"]:
@@ -80,7 +83,7 @@ class ProbeRun:
         return "pass" if ran and all(r.passed for r in ran) else "fail"
 
 
-def resolve_sizes(sizes: Sequence[int | str] | None, dataset_size: int, mode: Mode,
+def _resolve_sizes(sizes: Sequence[int | str] | None, dataset_size: int, mode: Mode,
                   n_samples: int | None) -> list[int]:
     if mode == "single":
         if n_samples is None:
@@ -135,9 +138,9 @@ def train_rung(spec: Spec, train_data: Sequence[Any], n: int, config: TrainConfi
     try:
         model = spec.build_model(**hints)
     except UserCodeError as error:
-        if not is_out_of_memory(error.error):
+        if not _is_out_of_memory(error.error):
             raise
-        return failed_rung(n, config, started, None, error)
+        return _failed_rung(n, config, started, None, error)
     loss_fn = spec.build_loss()
     augment = spec.build_augment() if config.augment else None
     trainer = None
@@ -146,29 +149,29 @@ def train_rung(spec: Spec, train_data: Sequence[Any], n: int, config: TrainConfi
                           callbacks=[RungWatcher(), *callbacks], stats=stats,
                           collate=spec.user_collate())
         trainer.fit()
-        return rung_result(n, trainer, config)
+        return _rung_result(n, trainer, config)
     except UserCodeError as error:
-        return failed_rung(n, config, started, trainer, error)
+        return _failed_rung(n, config, started, trainer, error)
     except (RuntimeError, ValueError, IndexError, TypeError, AssertionError) as error:
         wrapped = UserCodeError("training step", error, (str(spec.path),))
-        return failed_rung(n, config, started, trainer, wrapped)
+        return _failed_rung(n, config, started, trainer, wrapped)
 
 
-def is_out_of_memory(error: BaseException) -> bool:
+def _is_out_of_memory(error: BaseException) -> bool:
     text = str(error).lower()
     return isinstance(error, torch.OutOfMemoryError) or "out of memory" in text \
         or "can't allocate memory" in text or "cannot allocate memory" in text
 
 
-def ensure_final_eval(trainer: Trainer) -> EvalRecord:
+def _ensure_final_eval(trainer: Trainer) -> EvalRecord:
     last = trainer.evals[-1] if trainer.evals else None
     if last is not None and last.step == trainer.step:
         return last
     return trainer.run_eval(emit=False)
 
 
-def rung_result(n: int, trainer: Trainer, config: TrainConfig) -> RungResult:
-    final = ensure_final_eval(trainer)
+def _rung_result(n: int, trainer: Trainer, config: TrainConfig) -> RungResult:
+    final = _ensure_final_eval(trainer)
     return RungResult(
         n=n, passed=final.memorized, steps=trainer.step, seconds=trainer.seconds,
         final_loss=finite_or_none(final.loss), metric_name=final.metric_name,
@@ -178,9 +181,9 @@ def rung_result(n: int, trainer: Trainer, config: TrainConfig) -> RungResult:
     )
 
 
-def failed_rung(n: int, config: TrainConfig, started: float, trainer: Trainer | None,
+def _failed_rung(n: int, config: TrainConfig, started: float, trainer: Trainer | None,
                 error: UserCodeError) -> RungResult:
-    reason = not_applicable_reason(error.error)
+    reason = _not_applicable_reason(error.error)
     return RungResult(
         n=n, passed=False, steps=trainer.step if trainer else 0,
         seconds=time.perf_counter() - started, final_loss=None,
@@ -191,10 +194,10 @@ def failed_rung(n: int, config: TrainConfig, started: float, trainer: Trainer | 
     )
 
 
-def not_applicable_reason(error: BaseException) -> str | None:
+def _not_applicable_reason(error: BaseException) -> str | None:
     """Why a rung cannot run by construction, or None for a real failure."""
     text = str(error)
-    return next((why for pattern, why in NOT_APPLICABLE if pattern in text), None)
+    return next((why for pattern, why in _NOT_APPLICABLE if pattern in text), None)
 
 
 def run_ladder(spec: Spec, sizes: Sequence[int | str] | None = None, *,
@@ -209,7 +212,7 @@ def run_ladder(spec: Spec, sizes: Sequence[int | str] | None = None, *,
     `train_data` when the caller has already built it (build_data runs user code)."""
     if train_data is None:
         train_data, val_data = spec.build_data()
-    ladder = resolve_sizes(sizes, len(train_data), mode, n_samples)
+    ladder = _resolve_sizes(sizes, len(train_data), mode, n_samples)
     configs = [rung_config(spec, n, mode, seed, overrides) for n in ladder]  # fail early
     stats = spec.task.prepare(SampledItems(train_data))
     results: list[RungResult] = []

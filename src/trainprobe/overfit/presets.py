@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from typing import Any
 
+__all__ = ["PRESETS", "preset_for"]
+
 PRESETS: list[tuple[int, dict[str, Any]]] = [
     # (largest rung size it applies to, settings)
     (1, {"optimizer": "adam", "lr": 3e-3, "grad_clip": 10.0, "schedule": "constant"}),
@@ -24,18 +26,18 @@ PRESETS: list[tuple[int, dict[str, Any]]] = [
 ]
 
 # Every rung: regularization off, the whole rung in one batch when it fits.
-COMMON: dict[str, Any] = {"weight_decay": 0.0, "dropout": 0.0, "augment": False,
+_COMMON: dict[str, Any] = {"weight_decay": 0.0, "dropout": 0.0, "augment": False,
                           "batch_size": 128, "max_steps": 1500, "max_seconds": 60.0}
 
 
 def preset_for(n: int) -> dict[str, Any]:
     for largest, settings in PRESETS:
         if n <= largest:
-            return {**COMMON, **settings, "eval_every": eval_every_for(n)}
+            return {**_COMMON, **settings, "eval_every": _eval_every_for(n)}
     raise AssertionError("unreachable: the last preset covers every size")
 
 
-def eval_every_for(n: int) -> int:
+def _eval_every_for(n: int) -> int:
     """Memorization is checked on the whole rung; check small rungs often (a forward
     over <= 100 items costs less than a training step) and large ones rarely."""
     return 10 if n <= 128 else 50

@@ -13,6 +13,8 @@ from typing import Any
 from ..formatting import finite_or_none
 from .ladder import ProbeRun, RungResult
 
+__all__ = ["READABLE_SCHEMAS", "SCHEMA", "report_dict"]
+
 SCHEMA = "trainprobe.report/2"
 #: every schema a reader accepts: /1 had no per-rung "status" (every rung ran)
 READABLE_SCHEMAS = ("trainprobe.report/1", SCHEMA)

@@ -9,6 +9,8 @@ from typing import Any
 from ..engine import Callback, EvalResult, StopReason, StopTraining, Trainer
 from ..engine.events import STOP
 
+__all__ = ["RungWatcher"]
+
 
 class RungWatcher(Callback):
     order = STOP  # every other callback sees the eval that ends the rung

@@ -8,9 +8,12 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
+__all__ = ["area_score", "best_so_far", "curve_status", "descended", "finite", "has_nonfinite",
+           "median", "spread", "trust_text"]
+
 #: a curve "descended" when its best loss fell to this fraction of its first loss or below
-DESCENT_FRACTION = 0.5
-LOG_FLOOR = 1e-8  # relative floor so a loss of exactly 0 has a finite log
+_DESCENT_FRACTION = 0.5
+_LOG_FLOOR = 1e-8  # relative floor so a loss of exactly 0 has a finite log
 
 
 def finite(values: Sequence[float]) -> list[float]:
@@ -47,11 +50,11 @@ def area_score(losses: Sequence[float], budget: int, diverged: bool = False) -> 
         return 0.0
     start = values[0]
     curve = best_so_far(losses, budget, pad_with=start if diverged else None)
-    floor = start * LOG_FLOOR
+    floor = start * _LOG_FLOOR
     return sum(math.log10(max(v, floor) / start) for v in curve) / len(curve)
 
 
-def descended(losses: Sequence[float], fraction: float = DESCENT_FRACTION) -> bool:
+def descended(losses: Sequence[float], fraction: float = _DESCENT_FRACTION) -> bool:
     """True when the best finite loss reached `fraction` of the first loss."""
     values = finite(losses)
     return bool(values) and min(values) <= fraction * values[0]

@@ -25,7 +25,9 @@ from .grid_file import from_grid_value, points
 from .points import run_points, search_space
 from .storage import GRACE_SECONDS
 
-FAILED_VALUE = 1e6  # objective for a point that did not memorize: 1e6 + its final loss
+__all__ = ["GridResult", "run_grid"]
+
+_FAILED_VALUE = 1e6  # objective for a point that did not memorize: 1e6 + its final loss
 
 
 @dataclass
@@ -63,7 +65,7 @@ def run_grid(spec: Spec, train_data: Sequence[Any], n: int, grid: dict[str, list
     """Run (or resume) the grid at rung `n`; rank every completed point."""
     for point in points(grid):  # every point must make a valid config before anything runs
         rung_config(spec, n, "progressive", seed, {**(overrides or {}), **point})
-    check_hints(spec, grid)
+    _check_hints(spec, grid)
     space = search_space(grid)
     total = len(points(grid))
     name = study_name or f"trainprobe-grid-{spec.name}-n{n}"
@@ -73,13 +75,13 @@ def run_grid(spec: Spec, train_data: Sequence[Any], n: int, grid: dict[str, list
         config = rung_config(spec, n, "progressive", seed, {**(overrides or {}), **values})
         result = train_rung(spec, train_data, n, config, callbacks)
         reraise_interrupt(result.stop_reason)  # the trial FAILS and is queued again on resume
-        for key, value in trial_attrs(result).items():
+        for key, value in _trial_attrs(result).items():
             trial.set_user_attr(key, value)
-        return objective_value(result)
+        return _objective_value(result)
 
     outcome = run_points(storage, name, space, train_point, seed=seed, jobs=jobs,
                          trials=trials)
-    rows = rank(outcome.complete())
+    rows = _rank(outcome.complete())
     notes = [] if len(rows) == total else [f"{total - len(rows)} of {total} point(s) not "
                                            "complete yet: run the same command again to resume"]
     if outcome.elsewhere:
@@ -90,7 +92,7 @@ def run_grid(spec: Spec, train_data: Sequence[Any], n: int, grid: dict[str, list
                       outcome.skipped, outcome.interrupted, notes)
 
 
-def trial_attrs(result: RungResult) -> dict[str, Any]:
+def _trial_attrs(result: RungResult) -> dict[str, Any]:
     attrs = {"passed": result.passed, "steps": result.steps,
              "seconds": round(result.seconds, 3), "final_loss": finite_or_none(result.final_loss),
              "metric": finite_or_none(result.metric_value), "metric_name": result.metric_name,
@@ -100,15 +102,15 @@ def trial_attrs(result: RungResult) -> dict[str, Any]:
     return attrs
 
 
-def objective_value(result: RungResult) -> float:
+def _objective_value(result: RungResult) -> float:
     """Steps to memorize; a point that did not memorize scores 1e6 + its final loss."""
     if result.passed:
         return float(result.steps)
     loss = result.final_loss
-    return FAILED_VALUE + (loss if loss is not None and math.isfinite(loss) else FAILED_VALUE)
+    return _FAILED_VALUE + (loss if loss is not None and math.isfinite(loss) else _FAILED_VALUE)
 
 
-def rank(trials: list[FrozenTrial]) -> list[dict[str, Any]]:
+def _rank(trials: list[FrozenTrial]) -> list[dict[str, Any]]:
     """One row per completed point: memorized first, by steps, then seconds, then final
     loss; points that did not memorize after them, closest (lowest final loss) first."""
     rows: dict[int, dict[str, Any]] = {}
@@ -121,20 +123,20 @@ def rank(trials: list[FrozenTrial]) -> list[dict[str, Any]]:
                          **{k: trial.user_attrs.get(k) for k in (
                              "passed", "steps", "seconds", "final_loss", "metric",
                              "metric_name", "stop_reason", "error")}}
-    ordered = sorted(rows.values(), key=rank_key)
+    ordered = sorted(rows.values(), key=_rank_key)
     for position, row in enumerate(ordered, start=1):
         row["rank"] = position
     return ordered
 
 
-def rank_key(row: dict[str, Any]) -> tuple[Any, ...]:
+def _rank_key(row: dict[str, Any]) -> tuple[Any, ...]:
     loss = row["final_loss"] if row["final_loss"] is not None else math.inf
     if row["passed"]:
         return (0, row["steps"], row["seconds"], loss)
     return (1, loss, row["steps"], row["seconds"])
 
 
-def check_hints(spec: Spec, grid: dict[str, list[Any]]) -> None:
+def _check_hints(spec: Spec, grid: dict[str, list[Any]]) -> None:
     """A model hint in the grid that build_model() ignores would make identical points."""
     for hint in ("hidden_dim", "dropout"):
         if hint in grid and len(grid[hint]) > 1 and hint not in spec.accepted_hints():

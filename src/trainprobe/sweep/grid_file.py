@@ -24,18 +24,20 @@ from ..engine.config import TrainConfig, make_config
 from ..errors import ConfigError
 from ..io import read_yaml
 
-Scalar = (str, int, float, bool, type(None))
-MAX_POINTS = 10_000  # a larger grid is almost certainly a typo (or needs a smarter sampler)
+__all__ = ["from_grid_value", "points", "read_grid"]
+
+_Scalar = (str, int, float, bool, type(None))
+_MAX_POINTS = 10_000  # a larger grid is almost certainly a typo (or needs a smarter sampler)
 
 
 def read_grid(path: str | Path) -> dict[str, list[Any]]:
     """{key: [canonical values]} from a grid file, each value validated by TrainConfig."""
     path = Path(path)
     raw = read_yaml(path, "grid file", "`lr: [0.001, 0.01]`, one `key: [value, ...]` per line")
-    return parse_grid(raw, path.name)
+    return _parse_grid(raw, path.name)
 
 
-def parse_grid(raw: Any, name: str = "grid") -> dict[str, list[Any]]:
+def _parse_grid(raw: Any, name: str = "grid") -> dict[str, list[Any]]:
     if not isinstance(raw, dict):
         kind = "empty" if raw is None else f"a YAML {type(raw).__name__}"
         raise ConfigError(f"{name} is {kind}, not a mapping of settings to lists",
@@ -44,17 +46,17 @@ def parse_grid(raw: Any, name: str = "grid") -> dict[str, list[Any]]:
         raise ConfigError(f"{name} has no settings", "add e.g. `lr: [0.001, 0.01]`")
     grid = {}
     for key, values in raw.items():
-        grid[str(key)] = parse_values(str(key), values, name)
+        grid[str(key)] = _parse_values(str(key), values, name)
     size = math.prod(len(v) for v in grid.values())
-    if size > MAX_POINTS:
-        raise ConfigError(f"{name} has {size} points (more than {MAX_POINTS})",
+    if size > _MAX_POINTS:
+        raise ConfigError(f"{name} has {size} points (more than {_MAX_POINTS})",
                           "shorten the lists; run a coarse grid first")
     for point in points(grid):  # cross-field checks (e.g. betas) on every combination
         make_config(point, source=name)
     return grid
 
 
-def parse_values(key: str, values: Any, name: str) -> list[Any]:
+def _parse_values(key: str, values: Any, name: str) -> list[Any]:
     if key not in TrainConfig.model_fields:
         make_config({key: None}, source=name)  # raises the unknown-key line with a hint
     if not isinstance(values, list):
@@ -65,15 +67,15 @@ def parse_values(key: str, values: Any, name: str) -> list[Any]:
     canonical = []
     for value in values:
         config = make_config({key: value}, source=f"{name}, key {key!r}")
-        canonical.append(to_grid_value(getattr(config, key)))
+        canonical.append(_to_grid_value(getattr(config, key)))
     if len(set(map(json.dumps, canonical))) != len(canonical):
         raise ConfigError(f"{name}: {key!r} lists a value twice", "remove the duplicate")
     return canonical
 
 
-def to_grid_value(value: Any) -> Any:
+def _to_grid_value(value: Any) -> Any:
     """Optuna grids hold scalars; a tuple (betas) travels as its JSON text."""
-    return value if isinstance(value, Scalar) else json.dumps(list(value))
+    return value if isinstance(value, _Scalar) else json.dumps(list(value))
 
 
 def from_grid_value(key: str, value: Any) -> Any:

@@ -27,6 +27,8 @@ from ..spec import Spec
 from . import curves
 from .points import grid_size, run_points
 
+__all__ = ["DEFAULT_LRS", "DEFAULT_STEPS", "SweepResult", "SweepRun", "lr_range", "run_lr_sweep"]
+
 DEFAULT_LRS: tuple[float, ...] = (1e-5, 3.16e-5, 1e-4, 3.16e-4, 1e-3, 3.16e-3, 1e-2)  # half-decades
 DEFAULT_STEPS = 200
 
@@ -90,22 +92,22 @@ def run_lr_sweep(spec: Spec, train_data: Sequence[Any], n: int, *,
     storage URL the runs are shared with other processes through an Optuna study."""
     if storage is not None:
         name = study_name or f"trainprobe-lr-sweep-{spec.name}-n{n}-{steps}steps"
-        return run_shared_sweep(spec, train_data, n, list(lrs), steps, list(seeds), overrides,
+        return _run_shared_sweep(spec, train_data, n, list(lrs), steps, list(seeds), overrides,
                                 callbacks, on_run, storage, name)
     runs, errors = [], []
     for seed in seeds:
         for lr in lrs:
-            run, error = sweep_one(spec, train_data, n, lr, seed, steps, overrides, callbacks)
+            run, error = _sweep_one(spec, train_data, n, lr, seed, steps, overrides, callbacks)
             runs.append(run)
             errors.append(error)
             if on_run:
                 on_run(run)
     if all(errors):  # the code fails at every rate: a bug, not a learning rate
         raise errors[0]
-    return decide(n, steps, list(lrs), list(seeds), runs)
+    return _decide(n, steps, list(lrs), list(seeds), runs)
 
 
-def sweep_one(spec: Spec, train_data: Sequence[Any], n: int, lr: float, seed: int, steps: int,
+def _sweep_one(spec: Spec, train_data: Sequence[Any], n: int, lr: float, seed: int, steps: int,
               overrides: dict[str, Any] | None,
               callbacks: Sequence[Callback]) -> tuple[SweepRun, UserCodeError | None]:
     """One training at one rate. An exception in the user's code at this rate (e.g. an
@@ -127,7 +129,7 @@ def sweep_one(spec: Spec, train_data: Sequence[Any], n: int, lr: float, seed: in
                     losses=list(result.losses)), result.error
 
 
-def run_shared_sweep(spec: Spec, train_data: Sequence[Any], n: int, lrs: list[float],
+def _run_shared_sweep(spec: Spec, train_data: Sequence[Any], n: int, lrs: list[float],
                      steps: int, seeds: list[int], overrides: dict[str, Any] | None,
                      callbacks: Sequence[Callback], on_run: Callable[[SweepRun], None] | None,
                      storage: str, study_name: str) -> SweepResult:
@@ -135,7 +137,7 @@ def run_shared_sweep(spec: Spec, train_data: Sequence[Any], n: int, lrs: list[fl
     errors: list[UserCodeError | None] = []
 
     def train_point(trial: Any, point: dict[str, Any]) -> float:
-        run, error = sweep_one(spec, train_data, n, float(point["lr"]), int(point["seed"]),
+        run, error = _sweep_one(spec, train_data, n, float(point["lr"]), int(point["seed"]),
                                steps, overrides, callbacks)
         errors.append(error)
         for key, value in asdict(run).items():
@@ -153,9 +155,9 @@ def run_shared_sweep(spec: Spec, train_data: Sequence[Any], n: int, lrs: list[fl
     trials = outcome.complete()
     if errors and all(errors) and all(t.user_attrs.get("error") for t in trials):
         raise errors[0]  # the code fails at every rate: a bug, not a learning rate
-    runs = sorted((stored_run(t.user_attrs) for t in trials),
+    runs = sorted((_stored_run(t.user_attrs) for t in trials),
                   key=lambda r: (seeds.index(r.seed), lrs.index(r.lr)))
-    result = decide(n, steps, lrs, seeds, runs)
+    result = _decide(n, steps, lrs, seeds, runs)
     if len(runs) < grid_size(space):
         return replace(result, chosen=None, per_seed=[None] * len(seeds), spread=None,
                        trust="incomplete", reason=f"{len(runs)} of {grid_size(space)} runs "
@@ -164,7 +166,7 @@ def run_shared_sweep(spec: Spec, train_data: Sequence[Any], n: int, lrs: list[fl
     return result
 
 
-def stored_run(attrs: dict[str, Any]) -> SweepRun:
+def _stored_run(attrs: dict[str, Any]) -> SweepRun:
     """A SweepRun from a trial's user attributes (null losses were non-finite)."""
     nan = float("nan")
     fields = {key: attrs[key] for key in ("lr", "seed", "steps", "passed", "stop_reason",
@@ -173,24 +175,24 @@ def stored_run(attrs: dict[str, Any]) -> SweepRun:
                     losses=[nan if v is None else v for v in attrs["losses"]])
 
 
-def decide(n: int, steps: int, lrs: list[float], seeds: list[int],
+def _decide(n: int, steps: int, lrs: list[float], seeds: list[int],
            runs: list[SweepRun]) -> SweepResult:
-    per_seed = [best_rate([r for r in runs if r.seed == seed]) for seed in seeds]
+    per_seed = [_best_rate([r for r in runs if r.seed == seed]) for seed in seeds]
     eligible = [lr for lr in lrs
                 if all(r.status == "descended" for r in runs if r.lr == lr)]
     scores = {lr: curves.median([r.score for r in runs if r.lr == lr]) for lr in eligible}
     chosen = min(eligible, key=lambda lr: (scores[lr], lr)) if eligible else None
     return SweepResult(rung=n, steps=steps, lrs=lrs, seeds=seeds, runs=runs, chosen=chosen,
                        per_seed=per_seed, spread=curves.spread(per_seed),
-                       trust=curves.trust_text(per_seed), reason=why(chosen, runs))
+                       trust=curves.trust_text(per_seed), reason=_why(chosen, runs))
 
 
-def best_rate(runs: list[SweepRun]) -> float | None:
+def _best_rate(runs: list[SweepRun]) -> float | None:
     usable = [r for r in runs if r.status == "descended"]
     return min(usable, key=lambda r: (r.score, r.lr)).lr if usable else None
 
 
-def why(chosen: float | None, runs: list[SweepRun]) -> str:
+def _why(chosen: float | None, runs: list[SweepRun]) -> str:
     if chosen is not None:
         rates = sorted({r.lr for r in runs})
         edge = ("; it is the largest rate tried, so a faster one may lie above (extend --lrs)"

@@ -21,6 +21,8 @@ from optuna.trial import FrozenTrial, TrialState
 
 from .storage import fail_stale, heartbeat, open_study
 
+__all__ = ["PointsOutcome", "TrainPoint", "grid_size", "run_points", "search_space"]
+
 #: trains one point inside a trial: sets the trial's user attrs, returns the objective
 #: (minimized); raising KeyboardInterrupt fails the trial, which is queued again on resume
 TrainPoint = Callable[[optuna.Trial, dict[str, Any]], float]
@@ -51,13 +53,13 @@ def run_points(storage: str | None, study_name: str, space: dict[str, list[Any]]
     Without a `trials` limit, a worker that runs out of points waits while other workers
     still train theirs, so every worker ends with every point complete; a point whose
     worker died (its heartbeat went stale) is queued again and trained here."""
-    study = open_study(storage, study_name, ResumableGridSampler(space, seed=seed))
+    study = open_study(storage, study_name, _ResumableGridSampler(space, seed=seed))
     total = grid_size(space)
-    counter = TrainingCounter()
+    counter = _TrainingCounter()
 
     def objective(trial: optuna.Trial) -> float:
         point = {key: trial.suggest_categorical(key, values) for key, values in space.items()}
-        if done_elsewhere(trial, space):
+        if _done_elsewhere(trial, space):
             # near the end of a shared grid GridSampler hands out unfinished points again;
             # do not train a point another worker has finished or is training
             raise optuna.TrialPruned("done or running in another worker")
@@ -69,9 +71,9 @@ def run_points(storage: str | None, study_name: str, space: dict[str, list[Any]]
     interrupted = False
     while True:
         fail_stale(study)  # a killed worker's trial -> FAIL -> queued again just below
-        requeue_failed(study, space)
-        done = completed_ids(study, space)
-        running = running_ids(study, space) - done
+        _requeue_failed(study, space)
+        done = _completed_ids(study, space)
+        running = _running_ids(study, space) - done
         if skipped < 0:
             skipped, elsewhere = len(done), len(running)
         remaining = total - len(done) - len(running)  # exact: no point is trained twice
@@ -89,12 +91,12 @@ def run_points(storage: str | None, study_name: str, space: dict[str, list[Any]]
                 optuna.logging.set_verbosity(optuna.logging.WARNING)
         if interrupted or trials is not None or storage is None:
             break
-        done = completed_ids(study, space)
-        running = running_ids(study, space) - done
+        done = _completed_ids(study, space)
+        running = _running_ids(study, space) - done
         if len(done) == total or not (running or counter.count > trained):
             break  # complete, or nothing left that anyone is training
         time.sleep(poll if running else 0)  # others still train: wait for them
-    return PointsOutcome(grid_trials(study, space), counter.count, skipped, elsewhere,
+    return PointsOutcome(_grid_trials(study, space), counter.count, skipped, elsewhere,
                          interrupted)
 
 
@@ -105,7 +107,7 @@ def grid_size(space: dict[str, Sequence[Any]]) -> int:
     return size
 
 
-class ResumableGridSampler(optuna.samplers.GridSampler):
+class _ResumableGridSampler(optuna.samplers.GridSampler):
     """GridSampler that does not end the study while re-queued points are still waiting
     (its own stop rule only counts points it handed out itself)."""
 
@@ -120,16 +122,16 @@ def search_space(grid: dict[str, list[Any]]) -> dict[str, list[Any]]:
     return {key: list(grid[key]) for key in sorted(grid)}
 
 
-def grid_trials(study: optuna.Study, space: dict[str, list[Any]]) -> list[FrozenTrial]:
+def _grid_trials(study: optuna.Study, space: dict[str, list[Any]]) -> list[FrozenTrial]:
     """Trials of this grid (a study may also hold trials of an earlier, different grid)."""
     return [t for t in study.get_trials(deepcopy=False)
             if "grid_id" in t.system_attrs and t.system_attrs.get("search_space") == space]
 
 
-def requeue_failed(study: optuna.Study, space: dict[str, list[Any]]) -> int:
+def _requeue_failed(study: optuna.Study, space: dict[str, list[Any]]) -> int:
     """Queue again every point whose trials all FAILED or were pruned; returns how many."""
     states: dict[int, set[TrialState]] = {}
-    for trial in grid_trials(study, space):
+    for trial in _grid_trials(study, space):
         states.setdefault(trial.system_attrs["grid_id"], set()).add(trial.state)
     alive = {TrialState.COMPLETE, TrialState.RUNNING, TrialState.WAITING}
     again = [grid_id for grid_id, seen in states.items() if not seen & alive]
@@ -139,17 +141,17 @@ def requeue_failed(study: optuna.Study, space: dict[str, list[Any]]) -> int:
     return len(again)
 
 
-def running_ids(study: optuna.Study, space: dict[str, list[Any]]) -> set[int]:
-    return {t.system_attrs["grid_id"] for t in grid_trials(study, space)
+def _running_ids(study: optuna.Study, space: dict[str, list[Any]]) -> set[int]:
+    return {t.system_attrs["grid_id"] for t in _grid_trials(study, space)
             if t.state == TrialState.RUNNING}
 
 
-def completed_ids(study: optuna.Study, space: dict[str, list[Any]]) -> set[int]:
-    return {t.system_attrs["grid_id"] for t in grid_trials(study, space)
+def _completed_ids(study: optuna.Study, space: dict[str, list[Any]]) -> set[int]:
+    return {t.system_attrs["grid_id"] for t in _grid_trials(study, space)
             if t.state == TrialState.COMPLETE}
 
 
-class TrainingCounter:
+class _TrainingCounter:
     """Trainings started by this process (threads with --jobs share it)."""
 
     def __init__(self) -> None:
@@ -161,7 +163,7 @@ class TrainingCounter:
             self.count += 1
 
 
-def done_elsewhere(trial: optuna.Trial, space: dict[str, list[Any]],
+def _done_elsewhere(trial: optuna.Trial, space: dict[str, list[Any]],
                    wait: float = 5.0) -> bool:
     """The same point is COMPLETE, or RUNNING in a trial started earlier (the earlier one
     keeps it; if its worker dies, the heartbeat fails it and a resume queues it again).

@@ -3,13 +3,13 @@
 One fresh model; the rate grows exponentially from min_lr to max_lr over `steps` steps;
 the training loss is smoothed with a bias-corrected EMA whose window is a tenth of the
 steps (beta = 1 - 10/steps, at most 0.98: a longer window lags the rate by a decade or
-more on a short ramp); the run stops once the smoothed loss exceeds DIVERGE_FACTOR x its
+more on a short ramp); the run stops once the smoothed loss exceeds _DIVERGE_FACTOR x its
 best. The model is restored afterwards.
 
 Suggestion rule: the rate where the smoothed loss falls most steeply against log10(lr),
 looking only at points up to the smoothed minimum (past it the loss is blowing up).
-None, with the reason, when fewer than MIN_POINTS finite points exist or the smoothed
-loss never fell below DESCENT_FRACTION of its start ("never descended"; with a
+None, with the reason, when fewer than _MIN_POINTS finite points exist or the smoothed
+loss never fell below _DESCENT_FRACTION of its start ("never descended"; with a
 divergence stop, "diverged at once": the rate was already too high before it fell).
 """
 
@@ -30,13 +30,15 @@ from ..overfit.ladder import rung_config, train_rung
 from ..spec import Spec
 from . import curves
 
-log = logging.getLogger(__name__)
+__all__ = ["RangeTestCallback", "check_ramp", "run_range_test", "run_range_tests"]
 
-MAX_BETA = 0.98  # EMA weight of the past: fastai's and Lightning's value, for long ramps
-DESCENT_FRACTION = 0.8  # a few steps per rate: a 20% drop already shows the loss responds
-DIVERGE_FACTOR = 4.0
-MIN_POINTS = 10
-SKIP_START = 3  # the first smoothed points still carry the EMA's start-up noise
+_log = logging.getLogger(__name__)
+
+_MAX_BETA = 0.98  # EMA weight of the past: fastai's and Lightning's value, for long ramps
+_DESCENT_FRACTION = 0.8  # a few steps per rate: a 20% drop already shows the loss responds
+_DIVERGE_FACTOR = 4.0
+_MIN_POINTS = 10
+_SKIP_START = 3  # the first smoothed points still carry the EMA's start-up noise
 
 
 class RangeTestCallback(Callback):
@@ -49,9 +51,9 @@ class RangeTestCallback(Callback):
     order = STOP  # it stops the run on divergence: others see the step first
 
     def __init__(self, min_lr: float, max_lr: float, steps: int, beta: float | None = None,
-                 diverge_factor: float = DIVERGE_FACTOR):
+                 diverge_factor: float = _DIVERGE_FACTOR):
         self.min_lr, self.max_lr, self.steps = min_lr, max_lr, steps
-        self.beta = beta if beta is not None else smoothing_for(steps)
+        self.beta = beta if beta is not None else _smoothing_for(steps)
         self.diverge_factor = diverge_factor
         self.lrs: list[float] = []
         self.losses: list[float] = []
@@ -93,22 +95,22 @@ class RangeTestCallback(Callback):
             self._saved = None
 
 
-def smoothing_for(steps: int) -> float:
-    """EMA beta with a window of steps/10 (never below 0.5, never above MAX_BETA)."""
-    return min(MAX_BETA, max(0.5, 1 - 10 / steps))
+def _smoothing_for(steps: int) -> float:
+    """EMA beta with a window of steps/10 (never below 0.5, never above _MAX_BETA)."""
+    return min(_MAX_BETA, max(0.5, 1 - 10 / steps))
 
 
-def suggest(lrs: Sequence[float], smoothed: Sequence[float]) -> tuple[float | None, str]:
+def _suggest(lrs: Sequence[float], smoothed: Sequence[float]) -> tuple[float | None, str]:
     """(suggested lr, reason) by the steepest-descent rule in the module docstring."""
     points = [(lr, s) for lr, s in zip(lrs, smoothed) if math.isfinite(s) and lr > 0]
-    if len(points) < MIN_POINTS:
-        return None, f"too few finite points ({len(points)} < {MIN_POINTS})"
+    if len(points) < _MIN_POINTS:
+        return None, f"too few finite points ({len(points)} < {_MIN_POINTS})"
     values = [s for _, s in points]
-    if not curves.descended(values, DESCENT_FRACTION):
+    if not curves.descended(values, _DESCENT_FRACTION):
         return None, (f"never descended: the smoothed loss never fell below "
-                      f"{DESCENT_FRACTION:g}x its start")
+                      f"{_DESCENT_FRACTION:g}x its start")
     lowest = values.index(min(values))
-    window = points[min(SKIP_START, lowest):lowest + 1]
+    window = points[min(_SKIP_START, lowest):lowest + 1]
     if len(window) < 3:
         return None, "the loss was lowest at the very start: lower --min-lr"
     slopes = [(window[i + 1][1] - window[i - 1][1])
@@ -135,17 +137,17 @@ def run_range_test(spec: Spec, train_data: Sequence[Any], n: int, *, min_lr: flo
             raise result.error  # fails at the smallest rates too: a bug, not the ramp
         probe.diverged = True  # the ramp reached a rate at which the user's code fails
     reraise_interrupt(result.stop_reason)
-    suggestion, reason = suggest(probe.lrs, probe.smoothed)
+    suggestion, reason = _suggest(probe.lrs, probe.smoothed)
     if suggestion is None:
-        log.info("range test (seed %d): no suggestion: %s", seed, reason)
+        _log.info("range test (seed %d): no suggestion: %s", seed, reason)
     return {"rung": n, "seed": seed, "lr": probe.lrs, "loss": probe.losses,
             "smoothed": probe.smoothed, "suggestion": suggestion, "reason": reason,
-            "diverged": probe.diverged, "status": status(probe)}
+            "diverged": probe.diverged, "status": _status(probe)}
 
 
-def status(probe: RangeTestCallback) -> str:
+def _status(probe: RangeTestCallback) -> str:
     """A range test always ends by diverging; only diverging before any descent counts."""
-    if curves.descended(probe.smoothed, DESCENT_FRACTION):
+    if curves.descended(probe.smoothed, _DESCENT_FRACTION):
         return "descended"
     return "diverged at once" if probe.diverged else "never descended"
 

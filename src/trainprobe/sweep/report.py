@@ -9,7 +9,9 @@ from typing import Any
 from ..formatting import json_safe
 from .lr_sweep import SweepResult
 
-SWEEP_SCHEMA = "trainprobe.lr_sweep/1"
+__all__ = ["clean", "lr_yaml", "sweep_report"]
+
+_SWEEP_SCHEMA = "trainprobe.lr_sweep/1"
 
 
 def clean(value: Any) -> Any:
@@ -20,7 +22,7 @@ def sweep_report(*, spec_name: str, task: str, rung: int, rung_source: str, meth
                  sweep: SweepResult | None, ranges: dict[str, Any] | None,
                  chosen: float | None, chosen_by: str | None,
                  verify: dict[str, Any] | None) -> dict[str, Any]:
-    return clean({"schema": SWEEP_SCHEMA, "spec": spec_name, "task": task, "rung": rung,
+    return clean({"schema": _SWEEP_SCHEMA, "spec": spec_name, "task": task, "rung": rung,
                   "rung_source": rung_source, "method": method, "chosen_lr": chosen,
                   "chosen_by": chosen_by,
                   "sweep": sweep.to_dict(with_curves=True) if sweep else None,

@@ -15,6 +15,8 @@ from ..errors import ConfigError
 from ..overfit.ladder import run_ladder
 from ..spec import Spec
 
+__all__ = ["RungChoice", "choose_rung"]
+
 
 @dataclass
 class RungChoice:

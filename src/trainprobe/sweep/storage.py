@@ -24,18 +24,20 @@ from optuna.trial import TrialState
 
 from ..errors import ConfigError, first_line
 
-HEARTBEAT_SECONDS = 20  # a RUNNING trial without a heartbeat for GRACE_SECONDS is stale
+__all__ = ["GRACE_SECONDS", "fail_stale", "heartbeat", "open_study"]
+
+_HEARTBEAT_SECONDS = 20  # a RUNNING trial without a heartbeat for GRACE_SECONDS is stale
 GRACE_SECONDS = 60
-HEARTBEAT_ATTR = "trainprobe_heartbeat"
-JOURNAL = "journal://"
+_HEARTBEAT_ATTR = "trainprobe_heartbeat"
+_JOURNAL = "journal://"
 
 
-def make_storage(url: str | None) -> optuna.storages.BaseStorage | None:
+def _make_storage(url: str | None) -> optuna.storages.BaseStorage | None:
     """None -> in memory; `journal://PATH` -> a journal file; anything else -> a database."""
     if url is None:
         return None
-    if url.startswith(JOURNAL):
-        path = url[len(JOURNAL):]
+    if url.startswith(_JOURNAL):
+        path = url[len(_JOURNAL):]
         if not path:
             raise ConfigError(f"--storage {url!r} names no file",
                               "use journal:///abs/path/sweep.log or journal://sweep.log")
@@ -50,7 +52,7 @@ def open_study(storage: str | None, study_name: str,
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     for attempt in range(attempts):
         try:
-            return optuna.create_study(storage=make_storage(storage), study_name=study_name,
+            return optuna.create_study(storage=_make_storage(storage), study_name=study_name,
                                        sampler=sampler, direction="minimize",
                                        load_if_exists=True)
         except ConfigError:
@@ -70,7 +72,7 @@ def fail_stale(study: optuna.Study, grace: float = GRACE_SECONDS) -> int:
     failed = 0
     for trial in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
         started = trial.datetime_start.timestamp() if trial.datetime_start else now
-        last = float(trial.user_attrs.get(HEARTBEAT_ATTR, started))  # never beat: its start
+        last = float(trial.user_attrs.get(_HEARTBEAT_ATTR, started))  # never beat: its start
         if now - last > grace:
             study.tell(trial.number, state=TrialState.FAIL, skip_if_finished=True)
             failed += 1
@@ -78,14 +80,14 @@ def fail_stale(study: optuna.Study, grace: float = GRACE_SECONDS) -> int:
 
 
 @contextmanager
-def heartbeat(trial: optuna.Trial, every: float = HEARTBEAT_SECONDS) -> Iterator[None]:
+def heartbeat(trial: optuna.Trial, every: float = _HEARTBEAT_SECONDS) -> Iterator[None]:
     """Refresh the trial's heartbeat from a thread while the block runs (a training step
     may take longer than the beat)."""
     stop = threading.Event()
 
     def beat() -> None:
         while True:
-            trial.set_user_attr(HEARTBEAT_ATTR, time.time())
+            trial.set_user_attr(_HEARTBEAT_ATTR, time.time())
             if stop.wait(every):
                 return
 
