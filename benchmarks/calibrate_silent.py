@@ -178,12 +178,9 @@ def steps_spent(runs: baseline.Baseline, need: float) -> int:
         for step in looks:
             if baseline.ahead(runs, step, runs.floor, need):
                 return step
-        control_looks = [(looks[-1] + step, step) for step in looks]
-    else:
-        control_looks = [(2 * step, step) for step in looks]
-    for spent, step in control_looks:
+    for step in looks:  # then the shuffled run
         if baseline.ahead(runs, step, runs.control.val_loss[step], need):
-            return spent
+            return looks[-1] + step
     return 2 * looks[-1]
 
 

@@ -5,12 +5,13 @@ not (labels read one row off, or shuffled separately from the inputs), unique in
 memorize anyway and both validate alike: LABELS_NOT_LEARNABLE.
 
 Both runs go through the engine's Trainer with the same seed, data order and budget
-(short_runs.py). They are compared every LOOK_EVERY steps, and the comparison stops at the
-first look that proves the labels learnable, by the same margin the verdict at the end
-asks for: against the shuffled run's validation loss, or, before the shuffled run is
-even started, against the constant floor that bounds it from below. Only a run that is
-never that clearly ahead goes the full budget and is judged. Without a validation set the
-baseline is skipped, with a note.
+(short_runs.py), one after the other (a spec's loss may close over the last model it
+built). Validation losses are taken every LOOK_EVERY steps, and the comparison stops at
+the first look that proves the labels learnable, by the same margin the verdict at the
+end asks for: during the true run against the constant floor that bounds the shuffled
+run's validation loss from below, then during the shuffled run against the true run's
+loss at the same step. Only a true run that is never that clearly ahead costs both full
+runs and is judged. Without a validation set the baseline is skipped, with a note.
 """
 
 from __future__ import annotations
@@ -85,6 +86,7 @@ class Baseline:
     decided_by: str  # "floor" or "control": the labels proved learnable at a look; "" none
     items: list[Any]  # the true run's training items
     val: Sequence[Any]  # the validation items both runs are evaluated on
+    train_metric: float = math.nan  # the true run's metric on its items, at its end
 
     @property
     def initial_val(self) -> float:
@@ -105,8 +107,7 @@ def baseline_check(ctx: Context) -> list[Finding]:
 def baseline_runs(ctx: Context, early: bool = True) -> Baseline | None:
     """The two runs, stopped at the first look that proves the labels learnable (all
     looks to the end when not `early`: calibration), or None with a note when there is
-    nothing to run. With a floor, the true run goes first and the shuffled run starts only
-    if the floor did not decide; without one, the shuffled run follows look by look."""
+    nothing to run. The shuffled run starts only if the true run did not decide."""
     if ctx.val_data is None:
         ctx.notes.append("shuffled-label baseline (LABELS_NOT_LEARNABLE) skipped: the spec "
                          "has no validation set")
@@ -127,11 +128,10 @@ def baseline_runs(ctx: Context, early: bool = True) -> Baseline | None:
         if early and ahead(baseline, step, baseline.floor, need):
             baseline.decided_by = "floor"
             return baseline
-        if baseline.floor is None and look_at_control(ctx, baseline, step, early, need):
-            return baseline
         if true.finished:
             break
-    for step in sorted(true.val_loss)[1:]:  # the shuffled run's looks, when it lagged
+    baseline.train_metric = true.fitted_metric(ctx, items)  # before another model is built
+    for step in sorted(true.val_loss)[1:]:
         if look_at_control(ctx, baseline, step, early, need):
             return baseline
     return baseline
@@ -168,7 +168,7 @@ def final_runs(ctx: Context, baseline: Baseline) -> tuple[ShortRun, ShortRun]:
     true, control, step = baseline.true, baseline.control, baseline.steps
     assert control is not None
     return (ShortRun(baseline.initial_val, true.val_loss[step], true.val_metric[step],
-                     true.fitted_metric(ctx, baseline.items), step),
+                     baseline.train_metric, step),
             ShortRun(baseline.initial_val, control.val_loss[step], control.val_metric[step],
                      math.nan, step))
 
