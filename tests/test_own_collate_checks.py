@@ -66,6 +66,17 @@ def test_a_nan_in_plain_lists_the_collate_turns_into_tensors():
     assert finding["evidence"] == {"item": 137, "role": "inputs[0]", "nonfinite_values": 1}
 
 
+def test_validation_sentences_that_are_training_sentences():
+    spec = load_spec(SPECS / "validation_in_training.py")
+    train, val = spec.build_data()
+    findings, _ = diagnosed(spec)
+    finding = next(f for f in findings if f["code"] == "TRAIN_VAL_OVERLAP")
+    assert finding["severity"] == "error"
+    assert finding["evidence"]["overlapping_items"] == len(val)
+    assert all(val[pair["val"]][0] == train[pair["train"]][0]
+               for pair in finding["evidence"]["examples"])
+
+
 @pytest.mark.parametrize("spec", [SPECS / "one_based_labels.py", DEMOS / "own_collate.py"])
 def test_healthy_specs_with_their_own_collate_get_no_data_finding(spec):
     findings, notes = diagnosed(spec)

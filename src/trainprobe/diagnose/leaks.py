@@ -17,7 +17,7 @@ from ..errors import SpecError
 from ..tasks import Batch, SampledItems, Task
 from ..tasks.collate import IGNORE_INDEX
 from ..tasks.lm import token_ids
-from ..tasks.structure import tensor_leaves
+from ..tasks.structure import all_leaves, tensor_leaves
 from .context import Context
 from .data_checks import flat_inputs, tensor
 from .findings import TARGET_LEAK, TRAIN_VAL_OVERLAP, Finding
@@ -48,14 +48,17 @@ def leak_checks(ctx: Context, batch: Batch | None) -> list[Finding]:
 
 
 def item_key(item: Any) -> bytes:
-    """A digest of an item's tensors (inputs of any structure, then the target)."""
+    """A digest of an item's leaves (inputs of any structure, then the target). Items for
+    the spec's own collate may hold text: a leaf that is no array is hashed by its repr."""
     digest = hashlib.blake2b(digest_size=16)
     x, y = item if isinstance(item, (tuple, list)) and len(item) == 2 else (item, None)
-    leaves = [leaf for _, leaf in tensor_leaves(x)] or [tensor(x)]
-    if y is not None:
-        leaves.append(tensor(y))
-    for leaf in leaves:
-        leaf = leaf.detach().cpu().contiguous()
+    leaves = [leaf for _, leaf in all_leaves(x)] + ([] if y is None else [y])
+    for value in leaves:
+        try:
+            leaf = tensor(value).detach().cpu().contiguous()
+        except (TypeError, ValueError, RuntimeError):  # a string, None, an object
+            digest.update(f"{type(value).__name__}:{value!r}".encode())
+            continue
         digest.update(f"{leaf.dtype}{tuple(leaf.shape)}".encode())
         digest.update(leaf.numpy().tobytes() if leaf.dtype != torch.bfloat16
                       else leaf.float().numpy().tobytes())
