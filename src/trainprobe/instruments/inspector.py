@@ -60,7 +60,7 @@ if TYPE_CHECKING:
 DEFAULT_STATS_EVERY = 50
 _ACT_KEYS = ("dead", "saturated", "act_mean")
 
-__all__ = ["DEFAULT_STATS_EVERY", "ActivationShare", "Inspector", "InspectorCallback"]
+__all__ = ["DEFAULT_STATS_EVERY", "Inspector", "InspectorCallback"]
 
 
 class Inspector:
@@ -379,35 +379,6 @@ class InspectorCallback(Callback):
 
     def after_fit(self, trainer: Trainer) -> None:
         self.inspector.close()
-
-
-class ActivationShare(Callback):
-    """Under torchrun, on a rank other than 0 (which writes nothing): measure this rank's
-    share of the activation statistics on the inspector's schedule and merge it into rank
-    0's (ActivationStats.collect is a collective then), so the log shows the global batch."""
-
-    order = RECORD  # the same place in the step as rank 0's InspectorCallback
-
-    def __init__(self, model: nn.Module, group: Distributed,
-                 stats_every: int | Schedule = DEFAULT_STATS_EVERY):
-        schedule = make_schedule(stats_every)
-        self.activations = ActivationStats(model, quantities=activation_quantities(schedule),
-                                           group=group)
-
-    def _prepare_for(self, step: int) -> None:
-        if self.activations.wanted(step):
-            self.activations.arm()
-
-    def before_fit(self, trainer: Trainer) -> None:
-        self._prepare_for(trainer.step + 1)
-
-    def after_step(self, trainer: Trainer, loss: Tensor) -> None:
-        if self.activations.armed:
-            self.activations.collect(trainer.step)
-        self._prepare_for(trainer.step + 1)
-
-    def after_fit(self, trainer: Trainer) -> None:
-        self.activations.disarm()
 
 
 def _engine_loss(trainer: Trainer, step: int) -> float | None:

@@ -38,7 +38,8 @@ from ..engine import (
 from ..engine.distributed import Distributed, current, process_group
 from ..engine.schedule import schedule_info
 from ..errors import ConfigError, UserCodeError, first_line
-from ..instruments.inspector import ActivationShare, Inspector, InspectorCallback
+from ..instruments.inspector import Inspector, InspectorCallback
+from ..instruments.rank_share import ActivationShare
 from ..io import write_json
 from ..spec import Spec, as_spec
 from . import manifest as manifests
