@@ -133,7 +133,7 @@ def baseline_runs(ctx: Context, early: bool = True) -> Baseline | None:
     baseline.train_metric = true.fitted_metric(ctx, items)  # before another model is built
     for step in sorted(true.val_loss)[1:]:
         if look_at_control(ctx, baseline, step, early, need):
-            return baseline
+            break
     return baseline
 
 

@@ -27,6 +27,7 @@ from torch import Tensor, nn
 
 from ..engine import Callback, StopTraining, Trainer, evaluate, reraise_interrupt
 from ..engine.batches import BatchStream
+from ..engine.events import STOP
 from ..overfit.ladder import rung_config
 from .context import Context
 
@@ -36,7 +37,7 @@ PAUSED = "paused for the baseline's look"
 class PauseAt(Callback):
     """Stops fit() once the run reaches `step`; fit() called again goes on from there."""
 
-    order = 100  # events.STOP: every other callback has seen the step
+    order = STOP  # every other callback has seen the step
 
     def __init__(self) -> None:
         self.step = 0
