@@ -56,10 +56,12 @@ THRESHOLDS = {
     "label_generalization": (baseline.MIN_GENERALIZATION, "below (one label per item)"),
     "label_advantage": (baseline.MIN_ADVANTAGE, "below (lm, ctc; or: inconclusive)"),
     "label_single_advantage": (baseline.MIN_SINGLE_ADVANTAGE, "below (one label per item)"),
-    "label_best_look_advantage": (baseline.MIN_SINGLE_ADVANTAGE, "above (decides at a look; "
-                                  "sequences: 0.02)"),
+    "label_best_look_advantage": (baseline.MIN_SINGLE_ADVANTAGE, "above (decides at a look)"),
     "label_floor_advantage": (baseline.MIN_SINGLE_ADVANTAGE, "above (decides at a look, "
                               "without the shuffled run)"),
+    "sequence_best_look_advantage": (baseline.MIN_ADVANTAGE, "above (decides at a look)"),
+    "sequence_floor_advantage": (baseline.MIN_ADVANTAGE, "above (decides at a look, "
+                                 "without the shuffled run)"),
     "label_steps_spent": (baseline.BASELINE_STEPS * 2, "max (both runs to the verdict)"),
 }
 
@@ -159,11 +161,12 @@ def baseline_numbers(ctx: Context) -> dict[str, float]:
     if generalization is not None:
         numbers["label_generalization"] = generalization
     looks = sorted(runs.true.val_loss)[1:]
-    numbers["label_best_look_advantage"] = max(
+    prefix = "sequence" if sequences else "label"
+    numbers[f"{prefix}_best_look_advantage"] = max(
         (runs.control.val_loss[step] - runs.true.val_loss[step]) / true.initial_val
         for step in looks)
     if runs.floor is not None:
-        numbers["label_floor_advantage"] = max(
+        numbers[f"{prefix}_floor_advantage"] = max(
             (runs.floor - runs.true.val_loss[step]) / true.initial_val for step in looks)
     numbers["label_steps_spent"] = steps_spent(runs, baseline.MIN_ADVANTAGE if sequences
                                                else baseline.MIN_SINGLE_ADVANTAGE)

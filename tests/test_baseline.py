@@ -1,8 +1,8 @@
 """The shuffled-label baseline, looked at every LOOK_EVERY steps (issue 9's +20% budget):
 a run paused at every look is the run one uninterrupted fit gives; the constant floor is
-the best constant output found the slow way; a healthy spec is decided at a look (the
-shuffled run never starts when the floor decides) while labels one row off still run the
-full budget to their verdict."""
+the best constant output found the slow way (per position for a language model); a
+healthy spec is decided at a look (the shuffled run never starts when the floor decides)
+while labels one row off still run the full budget to their verdict."""
 
 from __future__ import annotations
 
@@ -46,9 +46,47 @@ def build_model(hidden_dim: int = 16):
 """
 
 
+#: next tokens follow from the tokens before them (arithmetic progressions mod V), while
+#: any one position alone holds every token about equally often
+SEQUENCES = """
+import torch
+from torch import nn
+
+V, T = 12, 16
+g = torch.Generator().manual_seed(0)
+START, STRIDE = torch.randint(0, V, (400,), generator=g), torch.randint(1, 4, (400,), generator=g)
+SEQ = (START[:, None] + STRIDE[:, None] * torch.arange(T + 1)) % V
+OFF = 0
+
+
+def pairs(rows):
+    return [(SEQ[i, :-1], SEQ[(i + OFF) % 400, 1:]) for i in rows]
+
+
+def build_data():
+    return pairs(range(300)), pairs(range(300, 400))
+
+
+class TinyLM(nn.Module):
+    def __init__(self, hidden_dim):
+        super().__init__()
+        self.embed = nn.Embedding(V, hidden_dim)
+        self.rnn = nn.GRU(hidden_dim, hidden_dim, batch_first=True)
+        self.head = nn.Linear(hidden_dim, V)
+
+    def forward(self, tokens):
+        return self.head(self.rnn(self.embed(tokens))[0])
+
+
+def build_model(hidden_dim: int = 32):
+    return TinyLM(hidden_dim)
+"""
+
+
 def context(tmp_path, task: str, extra: str = "") -> Context:
     path = tmp_path / f"{task}.py"
-    path.write_text(f'TASK = "{task}"\n' + TABULAR + textwrap.dedent(extra))
+    template = SEQUENCES if task == "lm" else TABULAR
+    path.write_text(f'TASK = "{task}"\n' + template + textwrap.dedent(extra))
     spec = tp.load_spec(path)
     train, val = spec.build_data()
     ctx = Context(spec, train, 20, rung_config(spec, 20, "progressive", 0), 0, val_data=val)
@@ -70,10 +108,10 @@ def test_a_run_paused_at_every_look_is_one_uninterrupted_run(tmp_path):
 
 
 @pytest.mark.parametrize("task, shape", [("classification", (3,)), ("binary", ()),
-                                         ("regression", ())])
+                                         ("regression", ()), ("lm", (16, 12))])
 def test_constant_floor_is_the_best_constant_output(tmp_path, task, shape):
-    """The closed form against a constant output fitted by gradient descent on the
-    task's own loss over the validation items."""
+    """The closed form against a constant output (one per position for the LM) fitted by
+    gradient descent on the task's own loss over the validation items."""
     ctx = context(tmp_path, task)
     run = start_run(ctx, list(ctx.train_data), SampledItems(ctx.val_data, 256), 10, None)
     floor = constant_floor(ctx, run)
@@ -103,8 +141,23 @@ def test_the_floor_needs_a_loss_it_knows(tmp_path):
         assert constant_floor(*floor_of(tmp_path, body)) is None, loss
 
 
-def floor_of(tmp_path, extra: str):
-    ctx = context(tmp_path, "classification", extra)
+def test_the_language_model_floor_needs_every_token_counted_and_its_own_loss(tmp_path):
+    assert constant_floor(*floor_of(tmp_path, "", "lm")) is not None
+    padded = """
+        def pairs(rows):
+            return [(SEQ[i, :-1 - i % 3], SEQ[i, 1:T + 1 - i % 3]) for i in rows]
+        """
+    user_loss = """
+        def build_loss():
+            return lambda outputs, targets: nn.functional.cross_entropy(
+                outputs.transpose(1, 2), targets)
+        """
+    for body in (padded, user_loss):
+        assert constant_floor(*floor_of(tmp_path, body, "lm")) is None, body
+
+
+def floor_of(tmp_path, extra: str, task: str = "classification"):
+    ctx = context(tmp_path, task, extra)
     return ctx, start_run(ctx, list(ctx.train_data), SampledItems(ctx.val_data, 256), 10, None)
 
 
@@ -152,3 +205,14 @@ def test_labels_one_row_off_run_the_full_budget_to_their_verdict(tmp_path):
     runs = baseline.baseline_runs(ctx)
     assert runs.decided_by == "" and runs.steps == baseline.BASELINE_STEPS
     assert [f.code for f in baseline.baseline_check(ctx)] == ["LABELS_NOT_LEARNABLE"]
+
+
+def test_a_language_model_is_decided_by_its_floor_and_one_row_off_is_not(tmp_path):
+    """Next tokens of another sequence are never better than the floor per position, so
+    that bug still runs both full runs to the verdict."""
+    healthy = baseline.baseline_runs(context(tmp_path, "lm"))
+    assert healthy.decided_by == "floor" and healthy.control is None
+    assert healthy.steps < baseline.BASELINE_STEPS
+    broken = baseline.baseline_runs(context(tmp_path, "lm", "OFF = 1\n"))
+    assert broken.floor is not None and broken.decided_by == ""
+    assert broken.steps == broken.control.steps == baseline.BASELINE_STEPS

@@ -13,6 +13,12 @@ so its validation loss cannot go below the loss of the best input-independent ou
 fitted on the validation labels themselves (for a loss convex in the outputs, as cross
 entropy on logits and the squared error are: Jensen). A true run already clearly below
 that floor has proved that its labels follow its inputs, without the control.
+
+For a language model the shuffled run still knows each label's position (labels are only
+exchanged between sequences of one length), so its floor is the best output per position:
+the mean over positions of the entropy of the next tokens found there. Fitted on a few
+hundred validation sequences it is an underestimate, which only makes the floor decide
+less often, never wrongly.
 """
 
 from __future__ import annotations
@@ -112,14 +118,16 @@ PLAIN_LOSSES = {"ce": nn.CrossEntropyLoss, "bce_logits": nn.BCEWithLogitsLoss,
 
 def constant_floor(ctx: Context, run: LookedRun) -> float | None:
     """The validation loss of the best constant output (see the module docstring), or
-    None when it has no closed form here: label sequences, or a loss of the user's that is
-    not one of PLAIN_LOSSES used plainly."""
-    task = ctx.task
+    None when it has no closed form here: CTC label sequences, padded or ignored next
+    tokens, or a loss of the user's that is not one of PLAIN_LOSSES used plainly."""
+    task, batches = ctx.task, run.trainer.eval_batches
     kind = task.default_loss_kind
-    if not task.item_targets or kind not in PLAIN_LOSSES or not plain(ctx.loss_fn, kind):
+    if batches is None or kind not in PLAIN_LOSSES:
         return None
-    batches = run.trainer.eval_batches
-    if batches is None:
+    if task.token_level_targets:  # the task's own next-token cross entropy only
+        return position_floor([b.targets for b in batches.all_batches()]) \
+            if ctx.loss_fn is None else None
+    if not task.item_targets or not plain(ctx.loss_fn, kind):
         return None
     y = torch.cat([b.targets.reshape(len(b), -1) for b in batches.all_batches()]).float()
     if kind == "ce":
@@ -131,6 +139,18 @@ def constant_floor(ctx: Context, run: LookedRun) -> float | None:
         positive = float(y.mean())
         return entropy(torch.tensor([positive, 1.0 - positive]))
     return float((y - y.mean(0)).pow(2).mean())
+
+
+def position_floor(targets: list[Tensor]) -> float | None:
+    """Next-token cross entropy of the best output per position: the mean entropy of the
+    tokens at each position. Only for sequences of one length with every token counted
+    (then the validation loss is the plain mean over tokens, as this floor is)."""
+    if len({tuple(t.shape[1:]) for t in targets}) != 1 or targets[0].ndim != 2:
+        return None
+    tokens = torch.cat(targets).long()
+    if bool((tokens < 0).any()):  # padding or ignored positions
+        return None
+    return sum(entropy(torch.bincount(column).float()) for column in tokens.T) / tokens.shape[1]
 
 
 def plain(loss_fn: Any, kind: str) -> bool:
