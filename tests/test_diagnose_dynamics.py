@@ -71,13 +71,13 @@ def test_a_jump_that_recovers_is_not_a_high_lr():
 def test_an_unstable_curve_tries_lr_over_10_first():
     """The lr/10 rerun goes before reruns for findings ranked above it, unless one of
     them is a cause that explains the curve."""
-    from trainprobe.diagnose.confirm import experiment_order
+    from trainprobe.diagnose.confirm import _experiment_order
 
     capacity = Finding("CAPACITY", "warning", "m", "f", weight=2.0)
     unstable = Finding("LR_TOO_HIGH", "warning", "m", "f", evidence={"unstable": True})
-    assert experiment_order([capacity, unstable]) == [unstable, capacity]
+    assert _experiment_order([capacity, unstable]) == [unstable, capacity]
     calm = Finding("LR_TOO_HIGH", "warning", "m", "f")
-    assert experiment_order([capacity, calm]) == [capacity, calm]
+    assert _experiment_order([capacity, calm]) == [capacity, calm]
 
 
 def test_passed_rungs_are_not_judged():

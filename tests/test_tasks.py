@@ -12,7 +12,7 @@ import torch
 from torch import nn
 
 from trainprobe.diagnose.context import Context
-from trainprobe.diagnose.dynamics import Curve, metric_checks
+from trainprobe.diagnose.dynamics import _Curve, _metric_checks
 from trainprobe.engine import EvalRecord, make_config
 from trainprobe.engine.evaluate import evaluate
 from trainprobe.engine.forward import forward
@@ -108,7 +108,7 @@ def test_ctc_lower_wer_is_progress_in_the_diagnosis(wer_values, mismatch):
     spec = load_spec(SPECS / "tiny_ctc.py")
     ctx = Context(spec, [], 5, make_config({}))
     rung = ctc_rung(wer_values)
-    codes = [f.code for f in metric_checks(ctx, rung, Curve.of(rung.losses), "rung", {})]
+    codes = [f.code for f in _metric_checks(ctx, rung, _Curve.of(rung.losses), "rung", {})]
     assert ("LOSS_TASK_MISMATCH" in codes) == mismatch
 
 

@@ -33,11 +33,11 @@ __all__ = ["main"]
 
 #: errors of the file system that are the user's to fix (a read-only or full folder, a
 #: file where a folder is expected), reported as one line, never a traceback
-FILE_ERRNOS = {errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOSPC, errno.EDQUOT,
-               errno.ENOTDIR, errno.EISDIR, errno.ENAMETOOLONG, errno.ELOOP, errno.EEXIST}
+_FILE_ERRNOS = {errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOSPC, errno.EDQUOT,
+                errno.ENOTDIR, errno.EISDIR, errno.ENAMETOOLONG, errno.ELOOP, errno.EEXIST}
 
 
-class Main(click.Group):
+class _Main(click.Group):
     """Every way a command can end badly becomes one line: TrainprobeError and file-system
     errors exit 2 (traceback only with --debug), a usage error exits 2 with the command's
     --help as the fix, Ctrl-C or SIGTERM anywhere exit 130 (temporary files removed)."""
@@ -45,12 +45,12 @@ class Main(click.Group):
     def main(self, args: Any = None, prog_name: str | None = None,
              complete_var: str | None = None, standalone_mode: bool = True,
              **extra: Any) -> Any:
-        with sigterm_interrupts():
+        with _sigterm_interrupts():
             try:
                 value = super().main(args, prog_name, complete_var, standalone_mode=False,
                                      **extra)
             except click.UsageError as error:
-                usage_line(error)
+                _usage_line(error)
                 sys.exit(EXIT_BAD_INPUT)
             except click.ClickException as error:
                 error.show()
@@ -66,19 +66,19 @@ class Main(click.Group):
         try:
             return super().invoke(ctx)
         except TrainprobeError as error:  # user code's tracebacks were logged when caught
-            error_line(ctx, str(error), show_traceback=not isinstance(error, UserCodeError))
+            _error_line(ctx, str(error), show_traceback=not isinstance(error, UserCodeError))
         except OSError as error:
-            if error.errno not in FILE_ERRNOS:
+            if error.errno not in _FILE_ERRNOS:
                 raise
             where = f" {error.filename}" if error.filename else ""
-            error_line(ctx, f"cannot use{where}: {error.strerror}; choose a folder you can "
+            _error_line(ctx, f"cannot use{where}: {error.strerror}; choose a folder you can "
                             "write to (and that has free space), or fix its permissions")
         except KeyboardInterrupt:  # Ctrl-C or SIGTERM outside a training loop
             console_err.print("interrupted", style="yellow")
             sys.exit(EXIT_INTERRUPTED)
 
 
-def error_line(ctx: click.Context, message: str, show_traceback: bool = True) -> None:
+def _error_line(ctx: click.Context, message: str, show_traceback: bool = True) -> None:
     if ctx.meta.get("debug") and show_traceback:
         traceback.print_exc()
     # Text, not markup: a message may hold brackets ("sizes [1, 2]")
@@ -86,7 +86,7 @@ def error_line(ctx: click.Context, message: str, show_traceback: bool = True) ->
     sys.exit(EXIT_BAD_INPUT)
 
 
-def show_debug_log(ctx: click.Context) -> None:
+def _show_debug_log(ctx: click.Context) -> None:
     """--debug: the "trainprobe" logger's DEBUG records on stderr, for this command only.
     They hold the full traceback of every exception from user code, including those the
     probe and the diagnosis turn into findings rather than errors."""
@@ -103,7 +103,7 @@ def show_debug_log(ctx: click.Context) -> None:
     ctx.call_on_close(remove)
 
 
-def usage_line(error: click.UsageError) -> None:
+def _usage_line(error: click.UsageError) -> None:
     """click's four-line usage block as one line with the fix: where to read the usage."""
     command = error.ctx.command_path if error.ctx is not None else "trainprobe"
     message = " ".join(error.format_message().split()).rstrip(".")
@@ -112,25 +112,25 @@ def usage_line(error: click.UsageError) -> None:
 
 
 @contextmanager
-def sigterm_interrupts() -> Iterator[None]:
+def _sigterm_interrupts() -> Iterator[None]:
     """SIGTERM raises KeyboardInterrupt like Ctrl-C, so that outside a training loop too
     (importing a spec, writing the dashboard) temporary files are removed and the command
     exits 130. Inside fit() the run's own handler takes over (a graceful stop)."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    previous = signal.signal(signal.SIGTERM, raise_interrupt)
+    previous = signal.signal(signal.SIGTERM, _raise_interrupt)
     try:
         yield
     finally:
         signal.signal(signal.SIGTERM, previous)
 
 
-def raise_interrupt(signum: int, frame: object) -> None:
+def _raise_interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
-@click.group(cls=Main, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=_Main, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="trainprobe")
 @click.option("--debug", is_flag=True, help="Show full tracebacks for errors.")
 @click.option("--threads", type=click.IntRange(min=1),
@@ -141,7 +141,7 @@ def main(ctx: click.Context, debug: bool, threads: int | None) -> None:
     """Find out why a PyTorch model does not learn."""
     ctx.meta["debug"] = debug
     if debug:
-        show_debug_log(ctx)
+        _show_debug_log(ctx)
     if threads is not None:
         torch.set_num_threads(threads)
 

@@ -8,6 +8,9 @@ from typing import Any
 import click
 from rich.console import Console
 
+__all__ = ["EXIT_BAD_INPUT", "EXIT_INTERRUPTED", "SEED", "console", "console_err", "exit_with",
+           "parse_sizes"]
+
 #: exit statuses shared by every command (each command's help names its own)
 EXIT_BAD_INPUT = 2  # a TrainprobeError: one line naming the problem and the fix
 EXIT_INTERRUPTED = 130  # Ctrl-C or SIGTERM (128 + SIGINT), as shells report it

@@ -10,13 +10,15 @@ from rich.text import Text
 from ..api import compare_runs, report_run
 from .common import console
 
-VERDICT_STYLES = {"diverged": "bold red reverse", "overfitting": "bold red", "underfitting": "bold magenta",
-                  "healthy": "bold green", "inconclusive": "bold"}
+__all__ = ["compare", "dashboard"]
+
+_VERDICT_STYLES = {"diverged": "bold red reverse", "overfitting": "bold red", "underfitting": "bold magenta",
+                   "healthy": "bold green", "inconclusive": "bold"}
 
 
-def verdict_text(summary: dict) -> Text:
+def _verdict_text(summary: dict) -> Text:
     verdict = summary["verdict"]
-    return Text.assemble((verdict.upper(), VERDICT_STYLES.get(verdict, "bold")),
+    return Text.assemble((verdict.upper(), _VERDICT_STYLES.get(verdict, "bold")),
                          f"  {summary['headline']}")
 
 
@@ -28,7 +30,7 @@ def dashboard(run_dir: Path) -> None:
     Writes summary.json, gap-analysis.md and dashboard.html next to inspector.log.jsonl.
     """
     summary, path = report_run(run_dir)
-    console.print(verdict_text(summary))
+    console.print(_verdict_text(summary))
     console.print(f"wrote {run_dir / 'gap-analysis.md'}, {run_dir / 'summary.json'}, {path}")
 
 

@@ -15,13 +15,15 @@ from ..views.gradflow import gradflow_bars, write_html, write_png
 from ..views.tables import diagnoses_table
 from .common import SEED, console, exit_with
 
-SCHEMA = "trainprobe.diagnose/1"
-EXIT_CLEAN, EXIT_ERROR_FINDING = 0, 1
+__all__ = ["diagnose"]
+
+_SCHEMA = "trainprobe.diagnose/1"
+_EXIT_CLEAN, _EXIT_ERROR_FINDING = 0, 1
 
 
-def diagnose_report(spec_path: Path, task: str, n: int, findings: list[dict[str, Any]],
-                    flow: list[dict[str, Any]]) -> dict[str, Any]:
-    return {"schema": SCHEMA, "spec": str(spec_path), "task": task, "n": n,
+def _diagnose_report(spec_path: Path, task: str, n: int, findings: list[dict[str, Any]],
+                     flow: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"schema": _SCHEMA, "spec": str(spec_path), "task": task, "n": n,
             "diagnoses": findings, "gradient_flow": clean(flow)}
 
 
@@ -56,7 +58,7 @@ def diagnose(spec: Path, n: int, seed: int, json_path: Path | None, html_path: P
     title = f"{spec.name}: gradient flow, one batch of {result.n}"
     written = []
     if json_path is not None:
-        written.append(write_json(json_path, diagnose_report(
+        written.append(write_json(json_path, _diagnose_report(
             spec, loaded.task.name, result.n, result.findings, result.gradient_flow)))
     if html_path is not None:
         written.append(write_html(html_path, result.gradient_flow, title))
@@ -65,4 +67,4 @@ def diagnose(spec: Path, n: int, seed: int, json_path: Path | None, html_path: P
     for path in written:
         console.print(f"wrote {path}", style="dim")
     errors = any(f["severity"] == "error" for f in result.findings)
-    exit_with(EXIT_ERROR_FINDING if errors else EXIT_CLEAN)
+    exit_with(_EXIT_ERROR_FINDING if errors else _EXIT_CLEAN)

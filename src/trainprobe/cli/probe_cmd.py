@@ -19,12 +19,14 @@ from ..views.progress import ProgressCallback, make_progress
 from ..views.tables import diagnoses_table, ladder_table, verdict_line
 from .common import EXIT_INTERRUPTED, SEED, console, console_err, exit_with, parse_sizes
 
-EXIT_PASS, EXIT_FAIL = 0, 1
+__all__ = ["demo", "probe"]
+
+_EXIT_PASS, _EXIT_FAIL = 0, 1
 
 
-def run_and_show(spec_path: Path, *, sizes: Any = None, out: Path | None = None,
-                 json_path: Path | None = None, show_table: bool = True,
-                 **options: Any) -> tuple[ProbeRun, dict[str, Any]]:
+def _run_and_show(spec_path: Path, *, sizes: Any = None, out: Path | None = None,
+                  json_path: Path | None = None, show_table: bool = True,
+                  **options: Any) -> tuple[ProbeRun, dict[str, Any]]:
     """Run the probe with a live progress bar, then print the ladder, diagnoses, verdict."""
     progress = make_progress(console_err)
     bar = ProgressCallback(progress, "")
@@ -89,13 +91,13 @@ def probe(spec: Path, sizes: str | None, mode: str, n_samples: int | None, keep_
                       (("device", device), ("max_seconds", max_seconds), ("max_steps", max_steps))
                       if value is not None})
     out = out or Path("trainprobe-out") / spec.stem
-    run, report = run_and_show(spec, sizes=parse_sizes(sizes), out=out, json_path=json_path,
+    run, report = _run_and_show(spec, sizes=parse_sizes(sizes), out=out, json_path=json_path,
                           mode=mode, n_samples=n_samples, keep_going=keep_going, seed=seed,
                           overrides=overrides, diagnose=not no_diagnose)
     console.print(f"report: {out / 'report.json'}, {out / 'report.md'}", style="dim")
     if run.interrupted:
         exit_with(EXIT_INTERRUPTED)
-    exit_with(EXIT_PASS if report["verdict"] == "pass" else EXIT_FAIL)
+    exit_with(_EXIT_PASS if report["verdict"] == "pass" else _EXIT_FAIL)
 
 
 @click.command()
@@ -120,7 +122,7 @@ def demo(ctx: click.Context, list_specs: bool, copy_to: Path | None, force: bool
 
         exit_with(show_train_demo(out / "charlm_pydoc"))
     if list_specs:
-        console.print(examples_table())
+        console.print(_examples_table())
         return
     if copy_to is not None:
         copied = copy_examples(copy_to, force=force)
@@ -129,14 +131,14 @@ def demo(ctx: click.Context, list_specs: bool, copy_to: Path | None, force: bool
     verdicts = []
     for spec_path in (HEALTHY_DEMO, BROKEN_DEMO):
         console.rule(f"{spec_path.name}: {describe(spec_path)[1]}")
-        _, report = run_and_show(spec_path, out=out / spec_path.stem, keep_going=False)
+        _, report = _run_and_show(spec_path, out=out / spec_path.stem, keep_going=False)
         verdicts.append(verdict_line(report, spec_path.name))
     console.rule("verdicts")
     for line in verdicts:
         console.print(line)
 
 
-def examples_table() -> Table:
+def _examples_table() -> Table:
     table = Table(title="Example specs (copy one with `trainprobe demo --copy DIR`)",
                   title_justify="left")
     table.add_column("task")

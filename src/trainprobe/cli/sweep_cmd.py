@@ -17,10 +17,12 @@ from ..sweep.lr_sweep import DEFAULT_LRS, DEFAULT_STEPS, SweepRun, lr_range
 from ..views.sweep_tables import grid_table, range_table, sweep_table
 from .common import EXIT_INTERRUPTED, SEED, console, console_err, exit_with
 
-EXIT_OK, EXIT_NONE = 0, 1
+__all__ = ["grid", "lr_sweep"]
+
+_EXIT_OK, _EXIT_NONE = 0, 1
 
 
-def parse_lrs(text: str | None) -> list[float]:
+def _parse_lrs(text: str | None) -> list[float]:
     """'1e-4,1e-3,1e-2' (a list) or '1e-5:1e-2:7' (low:high:count, log-spaced)."""
     if text is None:
         return list(DEFAULT_LRS)
@@ -39,12 +41,12 @@ def parse_lrs(text: str | None) -> list[float]:
     return sorted(set(values))
 
 
-def runtime_overrides(device: str | None, max_seconds: float | None) -> dict[str, Any]:
+def _runtime_overrides(device: str | None, max_seconds: float | None) -> dict[str, Any]:
     return {key: value for key, value in (("device", device), ("max_seconds", max_seconds))
             if value is not None}
 
 
-def storage_options(default_study: str) -> Callable[[Any], Any]:
+def _storage_options(default_study: str) -> Callable[[Any], Any]:
     """--storage and --study-name, the same for lr-sweep and grid."""
     storage = click.option("--storage", help="Optuna storage URL to resume, or to share the "
                            "runs across processes and machines: sqlite:///sweep.db, "
@@ -55,7 +57,7 @@ def storage_options(default_study: str) -> Callable[[Any], Any]:
     return lambda command: storage(name(command))
 
 
-def show_run(run: SweepRun) -> None:
+def _show_run(run: SweepRun) -> None:
     console_err.print(f"  seed {run.seed} lr {run.lr:<9g} {run.status:<16} "
                       f"{'memorized' if run.passed else run.stop_reason} in {run.steps} steps",
                       style="dim")
@@ -86,7 +88,7 @@ def show_run(run: SweepRun) -> None:
 @click.option("--device", default=None, help="auto, cpu, cuda, cuda:N or mps (default auto).")
 @click.option("--max-seconds", type=click.FloatRange(min=0, min_open=True),
               help="Time budget per training run (default 60).")
-@storage_options("trainprobe-lr-sweep-SPEC-nRUNG-STEPSsteps")
+@_storage_options("trainprobe-lr-sweep-SPEC-nRUNG-STEPSsteps")
 @click.option("--out", type=click.Path(path_type=Path, file_okay=False),
               help="Directory for lr_sweep.json/.md/.html and lr.yaml "
                    "[default: trainprobe-out/SPEC/lr-sweep].")
@@ -99,24 +101,24 @@ def lr_sweep(spec: Path, rung: int | None, method: str, lrs: str | None, steps: 
     Writes lr.yaml (`lr: VALUE`, train's config.yaml format). Exit status: 0 a rate was
     chosen (and memorized the rung when verified), 1 none, 2 bad input.
     """
-    rates = parse_lrs(lrs)
+    rates = _parse_lrs(lrs)
     out = out or Path("trainprobe-out") / spec.stem / "lr-sweep"
     try:
         outcome = api.choose_lr(spec, rung=rung, method=method, lrs=rates,  # type: ignore[arg-type]
                                steps=steps, seeds=seeds, seed=seed, min_lr=min_lr,
                                max_lr=max_lr, range_steps=range_steps, verify=verify,
-                               out_dir=out, overrides=runtime_overrides(device, max_seconds),
-                               on_run=show_run, storage=storage, study_name=study_name)
+                               out_dir=out, overrides=_runtime_overrides(device, max_seconds),
+                               on_run=_show_run, storage=storage, study_name=study_name)
     except KeyboardInterrupt:
         console_err.print("interrupted")
         exit_with(EXIT_INTERRUPTED)
-    for line in summary_lines(outcome):
+    for line in _summary_lines(outcome):
         console.print(line)
     console.print(f"files: {', '.join(str(p) for p in outcome.files)}", style="dim")
-    exit_with(EXIT_OK if outcome.ok else EXIT_NONE)
+    exit_with(_EXIT_OK if outcome.ok else _EXIT_NONE)
 
 
-def summary_lines(outcome: api.LRSweepOutcome) -> list[Any]:
+def _summary_lines(outcome: api.LRSweepOutcome) -> list[Any]:
     """Tables, then one line per verdict; returned, not printed."""
     report, lines = outcome.report, []
     if outcome.sweep:
@@ -149,7 +151,7 @@ def summary_lines(outcome: api.LRSweepOutcome) -> list[Any]:
               help="YAML file: setting -> list of values (e.g. `lr: [0.001, 0.01]`).")
 @click.option("--rung", type=click.IntRange(min=1),
               help="Rung size [default: run the ladder; its breaking rung, or the largest].")
-@storage_options("trainprobe-grid-SPEC-nRUNG")
+@_storage_options("trainprobe-grid-SPEC-nRUNG")
 @click.option("--jobs", type=click.IntRange(min=1), default=1, show_default=True,
               help="Trials run in parallel in this process (threads).")
 @click.option("--trials", type=click.IntRange(min=1),
@@ -169,7 +171,7 @@ def grid(spec: Path, grid_path: Path, rung: int | None, storage: str | None,
     out = out or Path("trainprobe-out") / spec.stem / "grid"
     result, rung_source, files = api.grid_search(
         spec, grid_path, rung=rung, storage=storage, study_name=study_name, jobs=jobs,
-        trials=trials, seed=seed, out_dir=out, overrides=runtime_overrides(device, max_seconds))
+        trials=trials, seed=seed, out_dir=out, overrides=_runtime_overrides(device, max_seconds))
     console.print(grid_table(result.rows))
     console.print(f"rung {result.rung} ({rung_source}); {len(result.rows)}/{result.total} "
                   f"points complete, {result.ran_now} trained now, {result.skipped} already "
@@ -180,4 +182,4 @@ def grid(spec: Path, grid_path: Path, rung: int | None, storage: str | None,
     if result.interrupted:
         console_err.print("interrupted: run the same command (with --storage) to resume")
         exit_with(EXIT_INTERRUPTED)
-    exit_with(EXIT_OK if result.any_passed else EXIT_NONE)
+    exit_with(_EXIT_OK if result.any_passed else _EXIT_NONE)

@@ -17,7 +17,9 @@ from ..views.progress import make_progress
 from ..views.tables import changes_table
 from .common import EXIT_INTERRUPTED, SEED, console, console_err, exit_with
 
-EXIT_DONE, EXIT_NONFINITE = 0, 1
+__all__ = ["show_train_demo", "train_command", "transition"]
+
+_EXIT_DONE, _EXIT_NONFINITE = 0, 1
 
 
 @click.command(name="train")
@@ -58,27 +60,27 @@ def train_command(spec: Path, config_path: Path | None, out: Path, resume: bool,
         console_err.print("interrupted", style="yellow")
         exit_with(EXIT_INTERRUPTED)
     if not main:
-        exit_with(exit_status(result))
-    show_warnings(result)
-    console.print(result_text(result))
-    exit_with(exit_status(result))
+        exit_with(_exit_status(result))
+    _show_warnings(result)
+    console.print(_result_text(result))
+    exit_with(_exit_status(result))
 
 
-def exit_status(result: TrainResult) -> int:
+def _exit_status(result: TrainResult) -> int:
     """130 interrupted, 1 when any training loss was NaN/inf (stopped or, with
     on_nonfinite: warn, trained on), else 0."""
     if result.interrupted:
         return EXIT_INTERRUPTED
-    return EXIT_NONFINITE if result.nonfinite_steps else EXIT_DONE
+    return _EXIT_NONFINITE if result.nonfinite_steps else _EXIT_DONE
 
 
-def show_warnings(result: TrainResult) -> None:
+def _show_warnings(result: TrainResult) -> None:
     for warning in result.warnings:
         style = "bold red" if "non-finite" in warning else "yellow"
         console_err.print(Text.assemble(("warning:", style), f" {warning}"), soft_wrap=True)
 
 
-def result_text(result: TrainResult) -> Text:
+def _result_text(result: TrainResult) -> Text:
     """The closing lines of a run: how it ended, the best checkpoint, the files."""
     text = Text()
     if result.interrupted:
@@ -131,6 +133,6 @@ def show_train_demo(run_dir: Path) -> int:
     progress = make_progress(console_err)
     with progress:
         result = run_train_demo(run_dir, progress=progress)
-    show_warnings(result)
-    console.print(result_text(result))
-    return exit_status(result)
+    _show_warnings(result)
+    console.print(_result_text(result))
+    return _exit_status(result)

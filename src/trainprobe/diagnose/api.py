@@ -28,7 +28,10 @@ from .silent import silent_checks
 from .static_checks import model_checks
 from .user_errors import error_finding
 
-DEFAULT_N = 20  # diagnose_spec's batch: large enough for broadcasting to show, small to run
+__all__ = ["SpecDiagnosis", "before_training", "diagnose_probe", "diagnose_spec", "inspect_spec",
+           "silent_bug_checks"]
+
+_DEFAULT_N = 20  # diagnose_spec's batch: large enough for broadcasting to show, small to run
 
 
 @dataclass
@@ -47,25 +50,25 @@ def diagnose_probe(run: ProbeRun) -> list[dict[str, Any]]:
     rung that does not apply (BatchNorm on one sample) is reported, never diagnosed."""
     ran = [r for r in run.rungs if r.applicable]
     if not ran:
-        return [rung_error_finding(r, str(run.spec.path)).to_dict() for r in run.rungs if r.error]
+        return [_rung_error_finding(r, str(run.spec.path)).to_dict() for r in run.rungs if r.error]
     rung = next((r for r in ran if not r.passed and r.stop_reason != StopReason.INTERRUPTED),
                 ran[-1])
     ctx = Context(run.spec, run.train_data, rung.n, make_config(rung.config), run.seed,
                   rung=rung, rungs=run.rungs, val_data=run.val_data)
     findings, evidence = before_training(ctx)
-    findings += guarded("dynamics", lambda: dynamics_checks(ctx, run.rungs))
-    findings += [rung_error_finding(r, str(run.spec.path)) for r in run.rungs if r.error]
+    findings += _guarded("dynamics", lambda: dynamics_checks(ctx, run.rungs))
+    findings += [_rung_error_finding(r, str(run.spec.path)) for r in run.rungs if r.error]
     ranked = rank(findings)
     if not run.interrupted:  # the user asked to stop: no reruns
-        guarded("confirmation", lambda: confirm(ranked, ctx, evidence))
+        _guarded("confirmation", lambda: confirm(ranked, ctx, evidence))
     run.notes[:] = ctx.notes
     ranked = rank(ranked)
     if ctx.failed and not ranked:
-        ranked = [no_known_cause(ctx)]
+        ranked = [_no_known_cause(ctx)]
     return [f.to_dict() for f in ranked]
 
 
-def rung_error_finding(rung: RungResult, where: str) -> Finding:
+def _rung_error_finding(rung: RungResult, where: str) -> Finding:
     """The finding of a rung that raised; an `info` when the rung does not apply."""
     assert rung.error is not None
     finding = error_finding(rung.error, where, rung.n)
@@ -78,20 +81,20 @@ def rung_error_finding(rung: RungResult, where: str) -> Finding:
     return finding
 
 
-def diagnose_spec(spec: Spec | str | Path, n: int = DEFAULT_N, seed: int = 0) -> list[dict[str, Any]]:
+def diagnose_spec(spec: Spec | str | Path, n: int = _DEFAULT_N, seed: int = 0) -> list[dict[str, Any]]:
     """The before-training and one-batch checks only, on a batch from the first n items
     of the ladder's order. Seconds, no training."""
     return inspect_spec(spec, n, seed).findings
 
 
-def inspect_spec(spec: Spec | str | Path, n: int = DEFAULT_N, seed: int = 0) -> SpecDiagnosis:
+def inspect_spec(spec: Spec | str | Path, n: int = _DEFAULT_N, seed: int = 0) -> SpecDiagnosis:
     spec = as_spec(spec, "diagnose_spec")
     train_data, val_data = spec.build_data()
     n = max(1, min(n, len(train_data)))
     ctx = Context(spec, train_data, n, rung_config(spec, n, "progressive", seed), seed,
                   val_data=val_data)
     findings, evidence = before_training(ctx)
-    return SpecDiagnosis([f.to_dict() for f in rank(findings)], gradient_flow(evidence), n,
+    return SpecDiagnosis([f.to_dict() for f in rank(findings)], _gradient_flow(evidence), n,
                          ctx.notes)
 
 
@@ -107,11 +110,11 @@ def before_training(ctx: Context) -> tuple[list[Finding], BatchEvidence]:
     findings = [error_finding(evidence.error, where)] if evidence.error else []
     try:
         if evidence.model is not None:
-            findings += guarded("model", lambda: model_checks(ctx, evidence))
-        findings += guarded("data", lambda: data_checks(ctx, evidence))
+            findings += _guarded("model", lambda: model_checks(ctx, evidence))
+        findings += _guarded("data", lambda: data_checks(ctx, evidence))
     except UserCodeError as error:
         findings.append(error_finding(error, where))
-    findings += guarded("one-batch", lambda: batch_checks(ctx, evidence))
+    findings += _guarded("one-batch", lambda: batch_checks(ctx, evidence))
     findings += silent_bug_checks(ctx, evidence)
     return findings, evidence
 
@@ -119,14 +122,14 @@ def before_training(ctx: Context) -> tuple[list[Finding], BatchEvidence]:
 def silent_bug_checks(ctx: Context, evidence: BatchEvidence) -> list[Finding]:
     """Bugs the ladder cannot see (issue 9): leaks in the data, the one-batch differential
     experiments, and the shuffled-label baseline. They run on passing ladders too."""
-    findings = guarded("data leak", lambda: leak_checks(ctx, evidence.batch))
-    findings += guarded("silent-bug", lambda: silent_checks(ctx, evidence))
+    findings = _guarded("data leak", lambda: leak_checks(ctx, evidence.batch))
+    findings += _guarded("silent-bug", lambda: silent_checks(ctx, evidence))
     if evidence.error is None:
-        findings += guarded("shuffled-label", lambda: baseline_check(ctx))
+        findings += _guarded("shuffled-label", lambda: baseline_check(ctx))
     return findings
 
 
-def no_known_cause(ctx: Context) -> Finding:
+def _no_known_cause(ctx: Context) -> Finding:
     """A failed rung always gets a finding: what was measured, and what to try next."""
     rung = ctx.rung
     assert rung is not None
@@ -145,7 +148,7 @@ def no_known_cause(ctx: Context) -> Finding:
             "the gradient-flow chart", weight=0.1)
 
 
-def guarded(name: str, check: Callable[[], Any]) -> Any:
+def _guarded(name: str, check: Callable[[], Any]) -> Any:
     """Run one group of checks; a failure inside trainprobe's own rules (a model shape no
     rule foresaw) is reported as a warning and must never cost the user the probe."""
     try:
@@ -158,7 +161,7 @@ def guarded(name: str, check: Callable[[], Any]) -> Any:
         return []
 
 
-def gradient_flow(evidence: BatchEvidence) -> list[dict[str, Any]]:
+def _gradient_flow(evidence: BatchEvidence) -> list[dict[str, Any]]:
     """Per-layer gradient norms of the one-batch pass, in model order (for the chart)."""
     return [{"layer": evidence.label(g.layer), "grad_norm": g.grad_norm, "weight_norm": g.weight_norm,
              "relative": g.relative, "frozen": bool(g.frozen), "missing": bool(g.missing)}

@@ -27,6 +27,9 @@ from .findings import (
     severity_if,
 )
 
+__all__ = ["DEAD_FRACTION", "EXPLODING_RELATIVE", "INIT_LOSS_RATIO", "SATURATED_FRACTION",
+           "UNIFORM_STD", "VANISHING_RATIO", "batch_checks"]
+
 #: healthy: smallest/largest relative gradient of weight matrices >= 2e-3 (LayerNorm and
 #: embeddings excluded); a 12-layer sigmoid MLP gives 1e-7
 VANISHING_RATIO = 1e-4
@@ -34,8 +37,8 @@ VANISHING_RATIO = 1e-4
 #: scores are q.k, so each one's gradient is scaled by the other's small init weights and
 #: its relative gradient is tiny by design (BERT at init: ~1e-5 of the classifier's, with
 #: every other layer within 1e-3 of it). The vanishing-gradient rule does not judge them.
-ATTENTION_QUERY_KEY = frozenset({"query", "key", "q_proj", "k_proj", "q_lin", "k_lin", "to_q",
-                                 "to_k", "wq", "wk", "q", "k"})
+_ATTENTION_QUERY_KEY = frozenset({"query", "key", "q_proj", "k_proj", "q_lin", "k_lin", "to_q",
+                                  "to_k", "wq", "wk", "q", "k"})
 #: healthy: largest |grad|/|weight| <= 3 at init; weights drawn with std 1 give 1e3+
 EXPLODING_RELATIVE = 100.0
 DEAD_FRACTION = 0.5  # healthy ReLU layers: <= 0.15 dead over 64 items
@@ -49,15 +52,15 @@ INIT_LOSS_RATIO = 3.0
 def batch_checks(ctx: Context, ev: BatchEvidence) -> list[Finding]:
     if ev.outputs is None:
         return []
-    findings = nonfinite_outputs(ev) + broadcasting(ctx, ev)
+    findings = _nonfinite_outputs(ev) + _broadcasting(ctx, ev)
     if ev.error is not None:
         return findings
-    findings += missing_gradients(ctx, ev) + gradient_size(ctx, ev)
-    findings += unit_health(ctx, ev) + uniform_output(ctx, ev) + initial_loss(ctx, ev)
+    findings += _missing_gradients(ctx, ev) + _gradient_size(ctx, ev)
+    findings += _unit_health(ctx, ev) + _uniform_output(ctx, ev) + _initial_loss(ctx, ev)
     return findings
 
 
-def nonfinite_outputs(ev: BatchEvidence) -> list[Finding]:
+def _nonfinite_outputs(ev: BatchEvidence) -> list[Finding]:
     outputs = ev.outputs.float()
     values = [("outputs", outputs)]
     if ev.loss is not None:
@@ -75,7 +78,7 @@ def nonfinite_outputs(ev: BatchEvidence) -> list[Finding]:
     return []
 
 
-def broadcasting(ctx: Context, ev: BatchEvidence) -> list[Finding]:
+def _broadcasting(ctx: Context, ev: BatchEvidence) -> list[Finding]:
     """An (N, 1) output against an (N,) target broadcasts to (N, N) in elementwise losses:
     no error, but every prediction is pulled toward the mean of all targets."""
     kind = loss_kind(ctx.loss_fn, ctx.task)
@@ -103,7 +106,7 @@ def broadcasting(ctx: Context, ev: BatchEvidence) -> list[Finding]:
                         "targets (or reshape the targets to (N, 1))", weight=3.5)]
 
 
-def missing_gradients(ctx: Context, ev: BatchEvidence) -> list[Finding]:
+def _missing_gradients(ctx: Context, ev: BatchEvidence) -> list[Finding]:
     missing = [name for layer in ev.layers for name in layer.missing]
     zero = [layer.layer for layer in ev.layers if layer.grad_norm == 0.0 and not layer.frozen]
     if not missing and not zero:
@@ -122,7 +125,7 @@ def missing_gradients(ctx: Context, ev: BatchEvidence) -> list[Finding]:
                         "delete layers forward never calls", weight=2.5 if missing else 1.0)]
 
 
-def matrix_layers(ev: BatchEvidence) -> list:
+def _matrix_layers(ev: BatchEvidence) -> list:
     """Layers holding weight matrices (Linear, conv, recurrent, attention) with a non-zero
     gradient. LayerNorm, embeddings and free parameters are left out: their relative
     gradients are small or undefined by construction."""
@@ -134,12 +137,12 @@ def matrix_layers(ev: BatchEvidence) -> list:
     return [g for g in ev.layers if g.layer in names and g.grad_norm and g.relative]
 
 
-def gradient_size(ctx: Context, ev: BatchEvidence) -> list[Finding]:
-    layers = matrix_layers(ev)
+def _gradient_size(ctx: Context, ev: BatchEvidence) -> list[Finding]:
+    layers = _matrix_layers(ev)
     if len(layers) < 2:
         return []
     relative = {g.layer: g.relative for g in layers}
-    judged = [name for name in relative if not is_query_key(name)] or list(relative)
+    judged = [name for name in relative if not _is_query_key(name)] or list(relative)
     smallest = min(judged, key=relative.get)
     largest = max(relative, key=relative.get)
     findings = []
@@ -163,12 +166,12 @@ def gradient_size(ctx: Context, ev: BatchEvidence) -> list[Finding]:
     return findings
 
 
-def is_query_key(layer: str) -> bool:
+def _is_query_key(layer: str) -> bool:
     """An attention query or key projection, by the name its library gives it."""
-    return layer.rsplit(".", 1)[-1] in ATTENTION_QUERY_KEY
+    return layer.rsplit(".", 1)[-1] in _ATTENTION_QUERY_KEY
 
 
-def unit_health(ctx: Context, ev: BatchEvidence) -> list[Finding]:
+def _unit_health(ctx: Context, ev: BatchEvidence) -> list[Finding]:
     findings = []
     dead = [a for a in ev.activations if a.dead is not None and a.dead >= DEAD_FRACTION]
     if dead:
@@ -195,7 +198,7 @@ def unit_health(ctx: Context, ev: BatchEvidence) -> list[Finding]:
     return findings
 
 
-def uniform_output(ctx: Context, ev: BatchEvidence) -> list[Finding]:
+def _uniform_output(ctx: Context, ev: BatchEvidence) -> list[Finding]:
     outputs = ev.outputs.float()
     if not ctx.task.class_scores or outputs.shape[-1] < 2:
         return []
@@ -216,7 +219,7 @@ def uniform_output(ctx: Context, ev: BatchEvidence) -> list[Finding]:
                     weight=2.2)]
 
 
-def initial_loss(ctx: Context, ev: BatchEvidence) -> list[Finding]:
+def _initial_loss(ctx: Context, ev: BatchEvidence) -> list[Finding]:
     expected, loss = ev.untrained_loss, ev.loss
     if expected is None or loss is None or not math.isfinite(loss) or expected <= 0:
         return []

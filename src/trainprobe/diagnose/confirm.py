@@ -3,7 +3,7 @@ report whether it then memorizes. A passing rerun turns a guess into a verified 
 `evidence: {"confirmed_by": "...", "rung_passed": true}`.
 
 Each rerun goes through the ladder's own train_rung on a fresh model, with a small budget
-(CONFIRM_STEPS, CONFIRM_SECONDS): a fixed rung memorizes in tens of steps on the examples.
+(_CONFIRM_STEPS, _CONFIRM_SECONDS): a fixed rung memorizes in tens of steps on the examples.
 """
 
 from __future__ import annotations
@@ -41,13 +41,15 @@ from .findings import (
 )
 from .rank import EXPLAINS
 
-CONFIRM_STEPS = 500
-CONFIRM_SECONDS = 6.0
-MAX_EXPERIMENTS = 2
+__all__ = ["confirm"]
+
+_CONFIRM_STEPS = 500
+_CONFIRM_SECONDS = 6.0
+_MAX_EXPERIMENTS = 2
 
 
 @dataclass
-class Experiment:
+class _Experiment:
     label: str  # what was changed, for "confirmed_by"
     spec: Spec
     data: Sequence[Any] | None = None
@@ -56,7 +58,7 @@ class Experiment:
 
 
 def confirm(findings: list[Finding], ctx: Context, ev: BatchEvidence,
-            limit: int = MAX_EXPERIMENTS) -> int:
+            limit: int = _MAX_EXPERIMENTS) -> int:
     """Run up to `limit` experiments for the findings that have one, in the given (ranked)
     order, except that an unstable loss curve tries lr / 10 first (an unrelated rerun at
     the same too-high rate would fail for the same reason and prove nothing); stop at the
@@ -65,39 +67,39 @@ def confirm(findings: list[Finding], ctx: Context, ev: BatchEvidence,
         return 0
     ran = 0
     rank_of = {id(f): position for position, f in enumerate(findings)}
-    for finding in experiment_order(findings):
+    for finding in _experiment_order(findings):
         if ran >= limit:
             break
-        if explained_by_earlier(finding, findings[:rank_of[id(finding)]]):
+        if _explained_by_earlier(finding, findings[:rank_of[id(finding)]]):
             continue  # its cause ranks above it: test the cause, not the symptom
-        experiment = experiment_for(finding, ctx, ev)
+        experiment = _experiment_for(finding, ctx, ev)
         if experiment is None:
             continue
         ran += 1
         try:
-            result = run_experiment(experiment, ctx)
+            result = _run_experiment(experiment, ctx)
         except TrainprobeError:
             continue  # the fixed spec could not even be built: no evidence either way
         if result.stop_reason == StopReason.INTERRUPTED:
             break  # Ctrl-C is not evidence against the cause
-        record(finding, experiment, ctx, result)
+        _record(finding, experiment, ctx, result)
         if result.passed:
             break
     return ran
 
 
-def experiment_order(findings: list[Finding]) -> list[Finding]:
+def _experiment_order(findings: list[Finding]) -> list[Finding]:
     """The ranked findings, with an unstable curve's LR_TOO_HIGH moved to the front."""
     unstable = [f for f in findings if f.code == LR_TOO_HIGH and f.evidence.get("unstable")]
     return unstable + [f for f in findings if all(f is not u for u in unstable)]
 
 
-def explained_by_earlier(finding: Finding, earlier: list[Finding]) -> bool:
+def _explained_by_earlier(finding: Finding, earlier: list[Finding]) -> bool:
     return any(finding.code in EXPLAINS.get(cause.code, ()) and cause.confirmed is not False
                for cause in earlier)
 
 
-def record(finding: Finding, experiment: Experiment, ctx: Context, result: RungResult) -> None:
+def _record(finding: Finding, experiment: _Experiment, ctx: Context, result: RungResult) -> None:
     outcome = (f"memorized in {result.steps} steps" if result.passed else
                f"still failed ({result.stop_reason})")
     finding.evidence["confirmed_by"] = f"rerun of rung n={ctx.n} with {experiment.label}: " \
@@ -110,9 +112,9 @@ def record(finding: Finding, experiment: Experiment, ctx: Context, result: RungR
         finding.message += f" (confirmed: with {experiment.label}, rung n={ctx.n} {outcome})"
 
 
-def run_experiment(experiment: Experiment, ctx: Context) -> RungResult:
-    budget = {"max_steps": min(ctx.config.max_steps, CONFIRM_STEPS),
-              "max_seconds": min(ctx.config.max_seconds or math.inf, CONFIRM_SECONDS)}
+def _run_experiment(experiment: _Experiment, ctx: Context) -> RungResult:
+    budget = {"max_steps": min(ctx.config.max_steps, _CONFIRM_STEPS),
+              "max_seconds": min(ctx.config.max_seconds or math.inf, _CONFIRM_SECONDS)}
     config = merged(ctx.config, {**budget, **experiment.overrides}, "confirmation")
     data = experiment.data if experiment.data is not None else ctx.train_data
     # statistics of the data the rerun trains on (standardized targets have variance 1)
@@ -121,16 +123,16 @@ def run_experiment(experiment: Experiment, ctx: Context) -> RungResult:
                       stats=stats)
 
 
-def experiment_for(finding: Finding, ctx: Context, ev: BatchEvidence) -> Experiment | None:
-    builder = BUILDERS.get(finding.code)
+def _experiment_for(finding: Finding, ctx: Context, ev: BatchEvidence) -> _Experiment | None:
+    builder = _BUILDERS.get(finding.code)
     return builder(finding, ctx, ev) if builder else None
 
 
-def output_activation(finding: Finding, ctx: Context, ev: BatchEvidence) -> Experiment | None:
+def _output_activation(finding: Finding, ctx: Context, ev: BatchEvidence) -> _Experiment | None:
     if finding.evidence.get("loss") in ("nll", "ctc_logprobs") and \
             finding.evidence.get("output_op") != "softmax":
-        return Experiment("log_softmax added to the output",
-                          fixes.with_model_fix(ctx.spec, fixes.add_log_softmax))
+        return _Experiment("log_softmax added to the output",
+                           fixes.with_model_fix(ctx.spec, fixes.add_log_softmax))
     op = finding.evidence.get("output_op")
     if op is None:
         return None
@@ -140,87 +142,87 @@ def output_activation(finding: Finding, ctx: Context, ev: BatchEvidence) -> Expe
         fix = fixes.remove_output_activation(ev.output_op_module, op)
     if fix is None:
         return None
-    return Experiment(f"the output {op} removed", fixes.with_model_fix(ctx.spec, fix))
+    return _Experiment(f"the output {op} removed", fixes.with_model_fix(ctx.spec, fix))
 
 
-def preset_lr(ctx: Context) -> float:
+def _preset_lr(ctx: Context) -> float:
     return float(preset_for(ctx.n)["lr"])
 
 
-def lower_lr(finding: Finding, ctx: Context, ev: BatchEvidence) -> Experiment:
+def _lower_lr(finding: Finding, ctx: Context, ev: BatchEvidence) -> _Experiment:
     lr = ctx.config.lr
-    new = lr / 10 if lr / 10 <= 10 * preset_lr(ctx) else preset_lr(ctx)
-    return Experiment(f"lr {new:g} (was {lr:g})", ctx.spec, overrides={"lr": new})
+    new = lr / 10 if lr / 10 <= 10 * _preset_lr(ctx) else _preset_lr(ctx)
+    return _Experiment(f"lr {new:g} (was {lr:g})", ctx.spec, overrides={"lr": new})
 
 
-def higher_lr(finding: Finding, ctx: Context, ev: BatchEvidence) -> Experiment:
+def _higher_lr(finding: Finding, ctx: Context, ev: BatchEvidence) -> _Experiment:
     lr = ctx.config.lr
-    new = lr * 10 if lr * 10 >= preset_lr(ctx) / 10 else preset_lr(ctx)
-    return Experiment(f"lr {new:g} (was {lr:g})", ctx.spec, overrides={"lr": new})
+    new = lr * 10 if lr * 10 >= _preset_lr(ctx) / 10 else _preset_lr(ctx)
+    return _Experiment(f"lr {new:g} (was {lr:g})", ctx.spec, overrides={"lr": new})
 
 
-def wider(finding: Finding, ctx: Context, ev: BatchEvidence) -> Experiment | None:
+def _wider(finding: Finding, ctx: Context, ev: BatchEvidence) -> _Experiment | None:
     if "hidden_dim" not in ctx.spec.accepted_hints():
         return None
-    current = ctx.config.hidden_dim or signature_default(ctx.spec, "hidden_dim")
+    current = ctx.config.hidden_dim or _signature_default(ctx.spec, "hidden_dim")
     if not isinstance(current, int):
         return None
-    return Experiment(f"hidden_dim {2 * current} (was {current})", ctx.spec,
-                      hints={"hidden_dim": 2 * current})
+    return _Experiment(f"hidden_dim {2 * current} (was {current})", ctx.spec,
+                       hints={"hidden_dim": 2 * current})
 
 
-def signature_default(spec: Spec, name: str) -> Any:
+def _signature_default(spec: Spec, name: str) -> Any:
     parameter = inspect.signature(spec.model_factory).parameters.get(name)
     return None if parameter is None else parameter.default
 
 
-def no_regularization(finding: Finding, ctx: Context, ev: BatchEvidence) -> Experiment:
+def _no_regularization(finding: Finding, ctx: Context, ev: BatchEvidence) -> _Experiment:
     spec = fixes.with_model_fix(ctx.spec, fixes.no_dropout)
     spec = fixes.with_loss_fix(spec, fixes.no_label_smoothing)
-    return Experiment("dropout, weight decay, label smoothing and augmentation off", spec,
-                      overrides={"dropout": 0.0, "weight_decay": 0.0, "augment": False})
+    return _Experiment("dropout, weight decay, label smoothing and augmentation off", spec,
+                       overrides={"dropout": 0.0, "weight_decay": 0.0, "augment": False})
 
 
-def default_init(finding: Finding, ctx: Context, ev: BatchEvidence) -> Experiment:
-    return Experiment("PyTorch's default init (reset_parameters)",
-                      fixes.with_model_fix(ctx.spec, fixes.reset_parameters))
+def _default_init(finding: Finding, ctx: Context, ev: BatchEvidence) -> _Experiment:
+    return _Experiment("PyTorch's default init (reset_parameters)",
+                       fixes.with_model_fix(ctx.spec, fixes.reset_parameters))
 
 
-def unfrozen(finding: Finding, ctx: Context, ev: BatchEvidence) -> Experiment | None:
+def _unfrozen(finding: Finding, ctx: Context, ev: BatchEvidence) -> _Experiment | None:
     if finding.evidence.get("reason") != "frozen":
         return None
-    return Experiment("every parameter trainable", fixes.with_model_fix(ctx.spec, fixes.unfreeze))
+    return _Experiment("every parameter trainable", fixes.with_model_fix(ctx.spec, fixes.unfreeze))
 
 
-def scaled_inputs(finding: Finding, ctx: Context, ev: BatchEvidence) -> Experiment | None:
+def _scaled_inputs(finding: Finding, ctx: Context, ev: BatchEvidence) -> _Experiment | None:
     values = flat_inputs(ctx.sample())  # floating tensors only: ids stay ids
     if not values:
         return None
-    return Experiment("inputs standardized per feature", ctx.spec,
-                      data=fixes.standardized_inputs(ctx.train_data, values))
+    return _Experiment("inputs standardized per feature", ctx.spec,
+                       data=fixes.standardized_inputs(ctx.train_data, values))
 
 
-def scaled_targets(finding: Finding, ctx: Context, ev: BatchEvidence) -> Experiment | None:
+def _scaled_targets(finding: Finding, ctx: Context, ev: BatchEvidence) -> _Experiment | None:
     mean, std = finding.evidence.get("target_mean"), finding.evidence.get("target_std")
     if mean is None or not std:
         return None
-    return Experiment("targets standardized", ctx.spec,
-                      data=fixes.standardized_targets(ctx.train_data, mean, std))
+    return _Experiment("targets standardized", ctx.spec,
+                       data=fixes.standardized_targets(ctx.train_data, mean, std))
 
 
-def reshaped_output(finding: Finding, ctx: Context, ev: BatchEvidence) -> Experiment | None:
+def _reshaped_output(finding: Finding, ctx: Context, ev: BatchEvidence) -> _Experiment | None:
     if "broadcast_shape" not in finding.evidence or ev.batch is None:
         return None
     item_shape = tuple(ev.batch.targets.shape[1:])
-    return Experiment(f"the output reshaped to the target's shape (N, {', '.join(map(str, item_shape))})"
-                      if item_shape else "the output reshaped to the target's shape (N,)",
-                      fixes.with_model_fix(ctx.spec, fixes.match_target_shape(item_shape)))
+    return _Experiment(f"the output reshaped to the target's shape (N, {', '.join(map(str, item_shape))})"
+                       if item_shape else "the output reshaped to the target's shape (N,)",
+                       fixes.with_model_fix(ctx.spec, fixes.match_target_shape(item_shape)))
 
 
-BUILDERS = {
-    OUTPUT_ACTIVATION_MISMATCH: output_activation, LR_TOO_HIGH: lower_lr,
-    LR_TOO_LOW: higher_lr, CAPACITY: wider, REGULARIZATION: no_regularization,
-    BAD_INIT: default_init, DEAD_UNITS: default_init, NO_GRADIENT: unfrozen,
-    INPUT_SCALE: scaled_inputs, TARGET_SCALE: scaled_targets,
-    TARGET_SHAPE_MISMATCH: reshaped_output,
+_BUILDERS = {
+    OUTPUT_ACTIVATION_MISMATCH: _output_activation, LR_TOO_HIGH: _lower_lr,
+    LR_TOO_LOW: _higher_lr, CAPACITY: _wider, REGULARIZATION: _no_regularization,
+    BAD_INIT: _default_init, DEAD_UNITS: _default_init, NO_GRADIENT: _unfrozen,
+    INPUT_SCALE: _scaled_inputs, TARGET_SCALE: _scaled_targets,
+    TARGET_SHAPE_MISMATCH: _reshaped_output,
 }

@@ -20,8 +20,10 @@ from ..spec import Spec
 from ..tasks import SampledItems, Task, TaskStats, make_task
 from .seen_items import DataSample, data_sample
 
+__all__ = ["Context", "STATS_BATCH", "label_smoothing", "loss_kind", "loss_modules"]
+
 #: how many items the data checks read (the ladder's reference sample is 2048 too)
-DATA_SAMPLE = 2048
+_DATA_SAMPLE = 2048
 #: items in the one-batch pass: enough for per-unit statistics, cheap for any demo model
 STATS_BATCH = 64
 
@@ -67,12 +69,12 @@ class Context:
 
     @functools.cached_property
     def data_sample(self) -> DataSample:
-        """The data checks' sample (DATA_SAMPLE items of the ladder's order), raw and as
+        """The data checks' sample (_DATA_SAMPLE items of the ladder's order), raw and as
         the model sees each item (through the spec's own collate, one item at a time).
         Read once: a collate may tokenize, so it is not run again per check."""
-        return data_sample(self.spec, self.train_data, DATA_SAMPLE, self.seed)
+        return data_sample(self.spec, self.train_data, _DATA_SAMPLE, self.seed)
 
-    def sample(self, limit: int = DATA_SAMPLE) -> list[Any]:
+    def sample(self, limit: int = _DATA_SAMPLE) -> list[Any]:
         subset = rung_subset(self.train_data, min(limit, len(self.train_data)), self.seed)
         return [subset[i] for i in range(len(subset))]
 
@@ -80,13 +82,13 @@ class Context:
         return {"hidden_dim": self.config.hidden_dim, "dropout": self.config.dropout}
 
 
-LOSS_CLASSES: dict[str, str] = {
+_LOSS_CLASSES: dict[str, str] = {
     "CrossEntropyLoss": "ce", "NLLLoss": "nll", "BCEWithLogitsLoss": "bce_logits",
     "BCELoss": "bce", "MSELoss": "mse", "L1Loss": "mse", "SmoothL1Loss": "mse",
     "HuberLoss": "mse", "CTCLoss": "ctc_logprobs", "KLDivLoss": "nll",
 }
 # searched in a loss function's source, most specific first
-LOSS_NAMES: tuple[tuple[str, str], ...] = (
+_LOSS_NAMES: tuple[tuple[str, str], ...] = (
     ("ctc_loss", "ctc_logprobs"), ("CTCLoss", "ctc_logprobs"),
     ("binary_cross_entropy_with_logits", "bce_logits"), ("BCEWithLogitsLoss", "bce_logits"),
     ("binary_cross_entropy", "bce"), ("BCELoss", "bce"), ("nll_loss", "nll"),
@@ -103,7 +105,7 @@ def loss_kind(loss_fn: Callable[..., Any] | None, task: Task | str) -> str | Non
         task = make_task(task) if isinstance(task, str) else task
         return task.default_loss_kind or None
     for module in loss_modules(loss_fn):
-        kind = LOSS_CLASSES.get(type(module).__name__)
+        kind = _LOSS_CLASSES.get(type(module).__name__)
         if kind:
             return kind
     try:
@@ -111,7 +113,7 @@ def loss_kind(loss_fn: Callable[..., Any] | None, task: Task | str) -> str | Non
                                    inspect.ismethod(loss_fn) else type(loss_fn))
     except (OSError, TypeError):
         return None
-    return next((kind for name, kind in LOSS_NAMES if name in source), None)
+    return next((kind for name, kind in _LOSS_NAMES if name in source), None)
 
 
 def loss_modules(loss_fn: Callable[..., Any]) -> list[nn.Module]:

@@ -32,11 +32,13 @@ from .findings import (
     severity_if,
 )
 
+__all__ = ["FEATURE_SPREAD", "LARGE_SCALE", "SMALL_SCALE", "data_checks", "flat_inputs", "tensor"]
+
 #: healthy examples have input RMS 0.3..4 and target RMS near 1 (README, "thresholds")
 LARGE_SCALE = 20.0
 SMALL_SCALE = 1e-2
 FEATURE_SPREAD = 1e3  # largest / smallest non-zero feature std
-DETERMINISM_READS = 4
+_DETERMINISM_READS = 4
 
 
 def data_checks(ctx: Context, ev: BatchEvidence) -> list[Finding]:
@@ -45,20 +47,20 @@ def data_checks(ctx: Context, ev: BatchEvidence) -> list[Finding]:
     seen_items)."""
     sample = ctx.data_sample
     indices = sample.indices
-    unstable = determinism(ctx, indices[:DETERMINISM_READS])
+    unstable = _determinism(ctx, indices[:_DETERMINISM_READS])
     if sample.items is None:  # the spec's collate cannot take one item alone
         ctx.notes.append(str(sample.note))
         return unstable
     items = sample.items
-    findings = nonfinite(items, indices) + label_range(ctx, ev, items, indices)
+    findings = _nonfinite(items, indices) + _label_range(ctx, ev, items, indices)
     findings += unstable
-    findings += input_scale(ctx, items)
+    findings += _input_scale(ctx, items)
     if not ctx.task.token_level_targets:  # text: repeated contexts are expected
-        findings += [] if unstable else identical_inputs(ctx, items, indices)
+        findings += [] if unstable else _identical_inputs(ctx, items, indices)
     if ctx.task.real_targets:
-        findings += target_scale(ctx, items)
+        findings += _target_scale(ctx, items)
     if ctx.task.aligned_frames:
-        findings += ctc_feasibility(ctx, ev, items, indices)
+        findings += _ctc_feasibility(ctx, ev, items, indices)
     return findings
 
 
@@ -66,7 +68,7 @@ def tensor(value: Any) -> Tensor:
     return value if isinstance(value, Tensor) else torch.as_tensor(value)
 
 
-def nonfinite(items: list[Any], indices: list[int]) -> list[Finding]:
+def _nonfinite(items: list[Any], indices: list[int]) -> list[Finding]:
     for index, (x, y) in zip(indices, items):
         values = [("input" if path == "inputs" else path, leaf) for path, leaf in tensor_leaves(x)]
         for role, value in values + [("target", tensor(y))]:
@@ -81,21 +83,21 @@ def nonfinite(items: list[Any], indices: list[int]) -> list[Finding]:
     return []
 
 
-def output_size(ev: BatchEvidence) -> int | None:
+def _output_size(ev: BatchEvidence) -> int | None:
     if ev.outputs is not None and ev.outputs.ndim >= 2:
         return int(ev.outputs.shape[-1])
     linears = [m for m in ev.model.modules() if isinstance(m, nn.Linear)] if ev.model else []
     return linears[-1].out_features if linears else None
 
 
-def label_range(ctx: Context, ev: BatchEvidence, items: list[Any],
-                indices: list[int]) -> list[Finding]:
-    size = output_size(ev)
+def _label_range(ctx: Context, ev: BatchEvidence, items: list[Any],
+                 indices: list[int]) -> list[Finding]:
+    size = _output_size(ev)
     # (what, lowest allowed, highest allowed)
     checks = [r for r in [ctx.task.label_range(size)] if r is not None] if size else []
     findings = []
     for what, low, high in checks:
-        values = [(i, counted(tensor(y))) for i, (_, y) in zip(indices, items)]
+        values = [(i, _counted(tensor(y))) for i, (_, y) in zip(indices, items)]
         bad = [(i, v) for i, v in values if v.numel() and (int(v.min()) < low or int(v.max()) > high)]
         if bad:
             index, value = bad[0]
@@ -111,11 +113,11 @@ def label_range(ctx: Context, ev: BatchEvidence, items: list[Any],
                 fix=f"map labels to {low}..{high} (e.g. subtract 1 from 1-based labels) or "
                     f"give the output layer {span[1] + 1} units", weight=3.5))
     if ctx.task.token_level_targets:
-        findings += token_range(ev, items, indices)
+        findings += _token_range(ev, items, indices)
     return findings
 
 
-def token_range(ev: BatchEvidence, items: list[Any], indices: list[int]) -> list[Finding]:
+def _token_range(ev: BatchEvidence, items: list[Any], indices: list[int]) -> list[Finding]:
     embeddings = [m for m in ev.model.modules() if isinstance(m, nn.Embedding)] \
         if ev.model is not None else []
     if not embeddings:
@@ -133,20 +135,20 @@ def token_range(ev: BatchEvidence, items: list[Any], indices: list[int]) -> list
                         "the output layer to it", weight=3.5)]
 
 
-def determinism(ctx: Context, indices: list[int]) -> list[Finding]:
+def _determinism(ctx: Context, indices: list[int]) -> list[Finding]:
     """Read a few indices twice (cloning the first read): a random draw in __getitem__ or
     an output buffer reused across items both show as a changed item."""
     for index in indices:
         returned, y = ctx.train_data[index]
-        x, y = clone(returned), clone(y)
+        x, y = _clone(returned), _clone(y)
         other = indices[0] if index != indices[0] else indices[-1]
         ctx.train_data[other]  # a reused output buffer now holds the other item
-        aliased = other != index and not same(returned, x)
+        aliased = other != index and not _same(returned, x)
         x2, y2 = ctx.train_data[index]
-        same_y = same(y, y2)
-        if same(x, x2) and same_y and not aliased:
+        same_y = _same(y, y2)
+        if _same(x, x2) and same_y and not aliased:
             continue
-        change = max_change(x, x2)
+        change = _max_change(x, x2)
         moved = f"input changed by up to {change:.3g}" if math.isfinite(change) else \
             "input changed"  # text, or a new shape: no per-value difference to give
         detail = (moved + ("" if same_y else ", label changed")
@@ -164,12 +166,12 @@ def determinism(ctx: Context, indices: list[int]) -> list[Finding]:
     return []
 
 
-def counted(labels: Tensor) -> Tensor:
+def _counted(labels: Tensor) -> Tensor:
     """Label values that take part in the loss: IGNORE_INDEX positions are left out."""
     return labels[labels != IGNORE_INDEX] if not labels.is_floating_point() else labels
 
 
-def max_change(a: Any, b: Any) -> float:
+def _max_change(a: Any, b: Any) -> float:
     """The largest absolute change over the leaves of two reads of one input."""
     pairs = list(zip(tensor_leaves(a), tensor_leaves(b)))
     if not pairs or any(x.shape != y.shape for (_, x), (_, y) in pairs):
@@ -178,22 +180,22 @@ def max_change(a: Any, b: Any) -> float:
                for (_, x), (_, y) in pairs)
 
 
-def same(a: Any, b: Any) -> bool:
+def _same(a: Any, b: Any) -> bool:
     """Equal values, NaN equal to NaN (a NaN in the data is not randomness); inputs of
     any structure are compared leaf by leaf."""
     leaves_a, leaves_b = all_leaves(a), all_leaves(b)
     if [path for path, _ in leaves_a] != [path for path, _ in leaves_b]:
         return False
-    return all(same_tensor(tensor(x), tensor(y)) if is_array(x) and is_array(y) else x == y
+    return all(_same_tensor(tensor(x), tensor(y)) if _is_array(x) and _is_array(y) else x == y
                for (_, x), (_, y) in zip(leaves_a, leaves_b))
 
 
-def is_array(value: Any) -> bool:
+def _is_array(value: Any) -> bool:
     """A tensor, an array or a number: compared as a tensor (strings compare as is)."""
     return not isinstance(value, (str, bytes)) and value is not None
 
 
-def same_tensor(a: Tensor, b: Tensor) -> bool:
+def _same_tensor(a: Tensor, b: Tensor) -> bool:
     if a.shape != b.shape or a.dtype != b.dtype:
         return False
     if a.is_floating_point():
@@ -202,7 +204,7 @@ def same_tensor(a: Tensor, b: Tensor) -> bool:
     return torch.equal(a, b)
 
 
-def clone(value: Any) -> Any:
+def _clone(value: Any) -> Any:
     return map_tensors(lambda t: t.clone(), value)
 
 
@@ -227,17 +229,17 @@ def flat_inputs(items: list[Any]) -> dict[str, Tensor]:
     return flat
 
 
-def input_scale(ctx: Context, items: list[Any]) -> list[Finding]:
+def _input_scale(ctx: Context, items: list[Any]) -> list[Finding]:
     """Judged per floating input tensor; the first badly scaled one is reported."""
     for path, values in flat_inputs(items).items():
         if bool(torch.isfinite(values).all()):
-            finding = scale_finding(ctx, path, values)
+            finding = _scale_finding(ctx, path, values)
             if finding:
                 return finding
     return []
 
 
-def scale_finding(ctx: Context, path: str, values: Tensor) -> list[Finding]:
+def _scale_finding(ctx: Context, path: str, values: Tensor) -> list[Finding]:
     named = "inputs" if path == "inputs" else path
     rms = float(values.pow(2).mean().sqrt())
     stds = values.std(0, unbiased=False) if values.shape[0] > 1 else values.new_zeros(1)
@@ -263,7 +265,7 @@ def scale_finding(ctx: Context, path: str, values: Tensor) -> list[Finding]:
                     weight=2.0 if ctx.failed else 0.8)]
 
 
-def target_scale(ctx: Context, items: list[Any]) -> list[Finding]:
+def _target_scale(ctx: Context, items: list[Any]) -> list[Finding]:
     targets = torch.stack([tensor(y).float() for _, y in items])
     if not bool(torch.isfinite(targets).all()):
         return []
@@ -281,7 +283,7 @@ def target_scale(ctx: Context, items: list[Any]) -> list[Finding]:
                         "on predictions", weight=2.2 if ctx.failed else 0.8)]
 
 
-def identical_inputs(ctx: Context, items: list[Any], indices: list[int]) -> list[Finding]:
+def _identical_inputs(ctx: Context, items: list[Any], indices: list[int]) -> list[Finding]:
     """Identical inputs with different targets. Items are named by their index in the
     training set (indices[i] is sampled item i), the number the user can look up. With
     the spec's own collate, two texts that tokenize alike are identical inputs."""
@@ -314,8 +316,8 @@ def identical_inputs(ctx: Context, items: list[Any], indices: list[int]) -> list
     return []
 
 
-def ctc_feasibility(ctx: Context, ev: BatchEvidence, items: list[Any],
-                    indices: list[int]) -> list[Finding]:
+def _ctc_feasibility(ctx: Context, ev: BatchEvidence, items: list[Any],
+                     indices: list[int]) -> list[Finding]:
     """CTC needs one frame per label plus a blank between repeated labels."""
     if ev.outputs is None or ev.batch is None or ev.outputs.ndim != 3:
         return []

@@ -20,24 +20,26 @@ from .findings import (
     Finding,
 )
 
+__all__ = ["dynamics_checks"]
+
 #: an LR this small with Adam moves a weight by at most ~lr per step: 1500 steps move it
 #: by less than 0.01, too little to memorize anything
-TINY_LR = {"adam": 1e-5, "adamw": 1e-5, "sgd": 1e-3}
-OSCILLATION = 0.6  # rises / falls over the second half of a rung
-SWING = 0.3  # (max - min) / mean over the second half
-LOW_LOSS = 0.1  # the eval loss fell below a tenth of its first value
-SPIKE = 3.0  # a loss this many times its start, after the start, is a blow-up
+_TINY_LR = {"adam": 1e-5, "adamw": 1e-5, "sgd": 1e-3}
+_OSCILLATION = 0.6  # rises / falls over the second half of a rung
+_SWING = 0.3  # (max - min) / mean over the second half
+_LOW_LOSS = 0.1  # the eval loss fell below a tenth of its first value
+_SPIKE = 3.0  # a loss this many times its start, after the start, is a blow-up
 #: a loss that more than doubled its start and then stalled above half of it: the first
 #: steps threw the model into a flat region (AdamW at lr 0.5 on a BERT classifier: 2.3 ->
 #: 5.6, then stuck at 1.33); healthy failed rungs of the corpus stay below 1.5x their start
-JUMP = 2.0
-STALLED = 0.5
-STILL_FALLING = 0.005  # relative drop over the last fifth of a rung: not flat
-STEADY = 0.3  # late slope / mean slope: still falling at its average pace, not converged
+_JUMP = 2.0
+_STALLED = 0.5
+_STILL_FALLING = 0.005  # relative drop over the last fifth of a rung: not flat
+_STEADY = 0.3  # late slope / mean slope: still falling at its average pace, not converged
 
 
 @dataclass
-class Curve:
+class _Curve:
     """Summary numbers of one rung's training loss."""
 
     initial: float
@@ -51,7 +53,7 @@ class Curve:
     mean_rate: float  # loss drop per step over the whole rung
 
     @classmethod
-    def of(cls, losses: list[float]) -> Curve:
+    def of(cls, losses: list[float]) -> _Curve:
         half = losses[len(losses) // 2:] or losses
         diffs = [b - a for a, b in zip(half, half[1:])]
         rises = sum(d for d in diffs if d > 0)
@@ -79,20 +81,20 @@ def dynamics_checks(ctx: Context, rungs: list[RungResult]) -> list[Finding]:
         if rung.passed or rung.error is not None or len(rung.losses) < 2:
             continue
         earlier_passed = any(r.passed for r in rungs[:index])
-        findings += rung_checks(ctx, rung, earlier_passed)
+        findings += _rung_checks(ctx, rung, earlier_passed)
     return findings
 
 
-def rung_checks(ctx: Context, rung: RungResult, earlier_passed: bool) -> list[Finding]:
+def _rung_checks(ctx: Context, rung: RungResult, earlier_passed: bool) -> list[Finding]:
     finite = [v for v in rung.losses if math.isfinite(v)]
     if len(finite) < len(rung.losses):
-        return nonfinite(rung, finite)
-    curve = Curve.of(rung.losses)
+        return _nonfinite(rung, finite)
+    curve = _Curve.of(rung.losses)
     where = f"rung n={rung.n}"
     base = {**curve.evidence(), "steps": rung.steps, "lr": rung.config.get("lr"),
             "stop_reason": rung.stop_reason}
-    findings = lr_checks(ctx, rung, curve, where, base)
-    findings += metric_checks(ctx, rung, curve, where, base)
+    findings = _lr_checks(ctx, rung, curve, where, base)
+    findings += _metric_checks(ctx, rung, curve, where, base)
     if not findings and earlier_passed and curve.final < 0.7 * curve.initial:
         findings.append(Finding(
             CAPACITY, "warning",
@@ -103,7 +105,7 @@ def rung_checks(ctx: Context, rung: RungResult, earlier_passed: bool) -> list[Fi
     return findings
 
 
-def nonfinite(rung: RungResult, finite: list[float]) -> list[Finding]:
+def _nonfinite(rung: RungResult, finite: list[float]) -> list[Finding]:
     step = next(i for i, v in enumerate(rung.losses) if not math.isfinite(v)) + 1
     rose = bool(finite) and max(finite) > 2 * finite[0]
     findings = [Finding(NONFINITE, "error",
@@ -127,15 +129,15 @@ def nonfinite(rung: RungResult, finite: list[float]) -> list[Finding]:
     return findings
 
 
-def lr_checks(ctx: Context, rung: RungResult, curve: Curve, where: str,
-              base: dict) -> list[Finding]:
+def _lr_checks(ctx: Context, rung: RungResult, curve: _Curve, where: str,
+               base: dict) -> list[Finding]:
     lr = float(rung.config.get("lr", 0.0))
     optimizer = rung.config.get("optimizer", "adamw")
     diverged = StopReason.of(rung.stop_reason) is StopReason.DIVERGED or curve.final > 2 * curve.initial
-    spiked = max(rung.losses) > SPIKE * curve.initial
-    unstable = curve.oscillation > OSCILLATION and curve.final > 1.5 * curve.best \
-        and (curve.swing > SWING or spiked)
-    jumped = max(rung.losses[1:]) > JUMP * curve.initial and curve.best > STALLED * curve.initial
+    spiked = max(rung.losses) > _SPIKE * curve.initial
+    unstable = curve.oscillation > _OSCILLATION and curve.final > 1.5 * curve.best \
+        and (curve.swing > _SWING or spiked)
+    jumped = max(rung.losses[1:]) > _JUMP * curve.initial and curve.best > _STALLED * curve.initial
     if diverged or unstable or jumped:
         what = "diverged" if diverged else "oscillates without settling" if unstable else \
             f"jumped to {max(rung.losses):.3g} and stalled"
@@ -145,9 +147,9 @@ def lr_checks(ctx: Context, rung: RungResult, curve: Curve, where: str,
                         evidence={**base, "unstable": True},
                         fix=f"lower the learning rate 10x (lr {lr / 10:g}) or add warmup and "
                             "gradient clipping", weight=2.0 if diverged else 1.6)]
-    tiny = lr <= TINY_LR.get(optimizer, 1e-5)
-    slow = curve.late_drop > STILL_FALLING and curve.monotone > 0.8 \
-        and curve.late_rate > STEADY * curve.mean_rate \
+    tiny = lr <= _TINY_LR.get(optimizer, 1e-5)
+    slow = curve.late_drop > _STILL_FALLING and curve.monotone > 0.8 \
+        and curve.late_rate > _STEADY * curve.mean_rate \
         and StopReason.of(rung.stop_reason) is not StopReason.PLATEAU \
         and curve.final > ctx.spec.task.loss_threshold
     if tiny or slow:
@@ -160,8 +162,8 @@ def lr_checks(ctx: Context, rung: RungResult, curve: Curve, where: str,
     return []
 
 
-def metric_checks(ctx: Context, rung: RungResult, curve: Curve, where: str,
-                  base: dict) -> list[Finding]:
+def _metric_checks(ctx: Context, rung: RungResult, curve: _Curve, where: str,
+                   base: dict) -> list[Finding]:
     findings = []
     evals = [(record.step, record.loss, record.metrics) for record in rung.evals
              if math.isfinite(record.loss) and rung.metric_name in record.metrics]
@@ -170,7 +172,7 @@ def metric_checks(ctx: Context, rung: RungResult, curve: Curve, where: str,
         higher = ctx.spec.task.higher_is_better
         gain = (last[2][rung.metric_name] - first[2][rung.metric_name]) * (1 if higher else -1)
         perfect = last[2][rung.metric_name] >= 1.0 if higher else last[2][rung.metric_name] <= 0
-        low = last[1] < LOW_LOSS * first[1] or last[1] < ctx.spec.task.loss_threshold
+        low = last[1] < _LOW_LOSS * first[1] or last[1] < ctx.spec.task.loss_threshold
         if low and gain < 0.05 and not perfect:
             findings.append(Finding(
                 LOSS_TASK_MISMATCH, "error",

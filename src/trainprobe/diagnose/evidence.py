@@ -30,14 +30,16 @@ from ..tasks import Batch
 from ..tasks.structure import call_model
 from .context import STATS_BATCH, Context
 
+__all__ = ["BatchEvidence", "LayerGrad", "batchnorm_fails_on_one", "collect", "has_batchnorm"]
+
 # grad_fn names of ops that only move or copy values: the output op is found below them
-SHAPE_OPS = ("View", "Reshape", "UnsafeView", "Squeeze", "Unsqueeze", "Transpose", "Permute",
-             "Clone", "Expand", "ToCopy", "Contiguous", "Select", "Slice", "AsStrided")
-OUTPUT_OPS = {"Softmax": "softmax", "LogSoftmax": "log_softmax", "Sigmoid": "sigmoid",
-              "Relu": "relu", "Tanh": "tanh", "Hardtanh": "hardtanh", "Softplus": "softplus",
-              "Threshold": "relu", "Hardsigmoid": "sigmoid", "Exp": "exp"}
+_SHAPE_OPS = ("View", "Reshape", "UnsafeView", "Squeeze", "Unsqueeze", "Transpose", "Permute",
+              "Clone", "Expand", "ToCopy", "Contiguous", "Select", "Slice", "AsStrided")
+_OUTPUT_OPS = {"Softmax": "softmax", "LogSoftmax": "log_softmax", "Sigmoid": "sigmoid",
+               "Relu": "relu", "Tanh": "tanh", "Hardtanh": "hardtanh", "Softplus": "softplus",
+               "Threshold": "relu", "Hardsigmoid": "sigmoid", "Exp": "exp"}
 #: ops that scale values but leave the output op beneath them in charge of the range
-TRANSPARENT_OPS = ("NativeDropout", "Dropout", "FeatureDropout")
+_TRANSPARENT_OPS = ("NativeDropout", "Dropout", "FeatureDropout")
 
 
 @dataclass
@@ -122,13 +124,13 @@ def collect(ctx: Context, size: int = STATS_BATCH) -> BatchEvidence:
         evidence.batch = evidence.batch.to(device)  # a model that moved itself
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        run_pass(ctx, model, evidence, user_files)
+        _run_pass(ctx, model, evidence, user_files)
     evidence.warnings = [str(w.message) for w in caught]
     return evidence
 
 
-def run_pass(ctx: Context, model: nn.Module, evidence: BatchEvidence,
-             user_files: tuple[str, ...]) -> None:
+def _run_pass(ctx: Context, model: nn.Module, evidence: BatchEvidence,
+              user_files: tuple[str, ...]) -> None:
     batch = evidence.batch
     assert batch is not None
     leaf_outputs: dict[int, str] = {}
@@ -147,8 +149,8 @@ def run_pass(ctx: Context, model: nn.Module, evidence: BatchEvidence,
         with hooked(leaves, record), stats.recording():
             outputs, batch = forward(model, batch)
         evidence.outputs = outputs.detach()
-        node = output_node(outputs)
-        evidence.output_op = op_name(node)
+        node = _output_node(outputs)
+        evidence.output_op = _op_name(node)
         if node is not None:  # an op of no module of its own: the site "module:op"
             site = stats.op_outputs.get(id(node))
             evidence.output_module = leaf_outputs.get(id(node)) or (site[0] if site else None)
@@ -166,27 +168,27 @@ def run_pass(ctx: Context, model: nn.Module, evidence: BatchEvidence,
     except Exception as error:
         evidence.error, evidence.stage = UserCodeError(stage, error, user_files), stage
         return
-    evidence.layers = layer_grads(model)
+    evidence.layers = _layer_grads(model)
 
 
-def output_node(outputs: Tensor) -> Any:
+def _output_node(outputs: Tensor) -> Any:
     """The autograd node of the last value-changing op that produced `outputs` (dropout
     only rescales: the op beneath it decides the range)."""
     node = outputs.grad_fn
-    while node is not None and node.name().startswith(SHAPE_OPS + TRANSPARENT_OPS):
+    while node is not None and node.name().startswith(_SHAPE_OPS + _TRANSPARENT_OPS):
         parents = [n for n, _ in node.next_functions if n is not None]
         node = parents[0] if parents else None
     return node
 
 
-def op_name(node: Any) -> str | None:
+def _op_name(node: Any) -> str | None:
     if node is None:
         return None
     name = node.name().removesuffix("0").removesuffix("1").removesuffix("Backward")
-    return OUTPUT_OPS.get(name, name.lower())
+    return _OUTPUT_OPS.get(name, name.lower())
 
 
-def layer_grads(model: nn.Module) -> list[LayerGrad]:
+def _layer_grads(model: nn.Module) -> list[LayerGrad]:
     """Per layer, the gradient norm over the parameters that got one (GradNorms, the
     inspector's quantity) and the weight norm over all of them (WeightNorms)."""
     index = ParameterIndex(model, trainable_only=False)

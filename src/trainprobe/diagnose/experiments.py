@@ -23,7 +23,10 @@ from ..tasks import Batch
 from ..tasks.lm import token_ids
 from ..tasks.structure import batch_size_of, map_tensors, tensor_leaves
 
-TINY = 1e-12
+__all__ = ["Measurement", "batch_mixing", "causal_leak", "eval_loss", "eval_repeat",
+           "input_dependence", "not_applicable", "reduction_ratio", "settle_batchnorm"]
+
+_TINY = 1e-12
 
 
 @dataclass
@@ -40,18 +43,18 @@ def not_applicable(why: str) -> Measurement:
     return Measurement(applicable=False, why=why)
 
 
-def relative_change(before: Tensor, after: Tensor) -> float:
+def _relative_change(before: Tensor, after: Tensor) -> float:
     """max |after - before| over the finite entries, relative to the mean |before|: 0 for
     an exact repeat, ~1e-7 for float noise, ~0.1-1 for a real dependence."""
     before, after = before.detach().float(), after.detach().float()
     finite = torch.isfinite(before) & torch.isfinite(after)
     if not bool(finite.any()):
         return 0.0
-    scale = float(before[finite].abs().mean()) + TINY
+    scale = float(before[finite].abs().mean()) + _TINY
     return float((after - before)[finite].abs().max()) / scale
 
 
-def select(batch: Batch, index: Tensor) -> Batch:
+def _select(batch: Batch, index: Tensor) -> Batch:
     """The batch's items in the order `index` (repeats allowed), every structure leaf
     indexed along its batch dimension."""
     size = len(batch)
@@ -67,12 +70,12 @@ def select(batch: Batch, index: Tensor) -> Batch:
                    output_lengths=pick(batch.output_lengths))
 
 
-def with_inputs(batch: Batch, change: Callable[[Tensor], Tensor]) -> Batch:
+def _with_inputs(batch: Batch, change: Callable[[Tensor], Tensor]) -> Batch:
     return replace(batch, inputs=map_tensors(change, batch.inputs))
 
 
 @torch.no_grad()
-def eval_outputs(model: nn.Module, batch: Batch) -> Tensor:
+def _eval_outputs(model: nn.Module, batch: Batch) -> Tensor:
     model.eval()
     outputs, _ = forward(model, batch)
     return outputs.detach()
@@ -98,7 +101,7 @@ def settle_batchnorm(model: nn.Module, batch: Batch) -> None:
     model.eval()
 
 
-def ids_leaf(batch: Batch) -> tuple[str, Tensor] | None:
+def _ids_leaf(batch: Batch) -> tuple[str, Tensor] | None:
     """The token-id input: `input_ids` of a dict, else the first integer (N, T) leaf."""
     ids = token_ids(batch.inputs)
     if ids.is_floating_point() or ids.dtype == torch.bool or ids.ndim != 2:
@@ -107,7 +110,7 @@ def ids_leaf(batch: Batch) -> tuple[str, Tensor] | None:
     return path, ids
 
 
-def swapped_ids(ids: Tensor, start: int, seed: int = 0) -> Tensor:
+def _swapped_ids(ids: Tensor, start: int, seed: int = 0) -> Tensor:
     """Every id at positions >= start replaced by a different id seen in the batch."""
     seen = torch.unique(ids)
     if seen.numel() < 2:
@@ -123,7 +126,7 @@ def swapped_ids(ids: Tensor, start: int, seed: int = 0) -> Tensor:
 def causal_leak(model: nn.Module, batch: Batch) -> Measurement:
     """Swap every token after position t (the middle) and measure how much the outputs at
     positions <= t move: zero for a causal model."""
-    found = ids_leaf(batch)
+    found = _ids_leaf(batch)
     if found is None:
         return not_applicable("no (N, T) token-id input")
     path, ids = found
@@ -131,12 +134,12 @@ def causal_leak(model: nn.Module, batch: Batch) -> Measurement:
     if length < 2:
         return not_applicable("sequences of one token")
     t = length // 2 - 1
-    before = eval_outputs(model, batch)
+    before = _eval_outputs(model, batch)
     if before.ndim < 2 or before.shape[1] != length:
         return not_applicable(f"outputs {tuple(before.shape)} are not one per token")
-    changed = swapped_ids(ids, t + 1)
-    after = eval_outputs(model, with_inputs(batch, lambda leaf: changed if leaf is ids else leaf))
-    per_position = [relative_change(before[:, p], after[:, p]) for p in range(t + 1)]
+    changed = _swapped_ids(ids, t + 1)
+    after = _eval_outputs(model, _with_inputs(batch, lambda leaf: changed if leaf is ids else leaf))
+    per_position = [_relative_change(before[:, p], after[:, p]) for p in range(t + 1)]
     return Measurement(max(per_position), extra={"position": t, "changed_from": t + 1,
                                                  "input": path, "per_position": per_position})
 
@@ -149,22 +152,22 @@ def batch_mixing(model: nn.Module, batch: Batch) -> Measurement:
     if half < 1:
         return not_applicable("a batch of one item")
     first, second = torch.arange(half), torch.arange(half, 2 * half)
-    original = eval_outputs(model, select(batch, torch.cat([first, second])))
-    firsts = eval_outputs(model, select(batch, torch.cat([first, first])))
-    seconds = eval_outputs(model, select(batch, torch.cat([second, second])))
+    original = _eval_outputs(model, _select(batch, torch.cat([first, second])))
+    firsts = _eval_outputs(model, _select(batch, torch.cat([first, first])))
+    seconds = _eval_outputs(model, _select(batch, torch.cat([second, second])))
     if original.shape[:1] != (2 * half,) or firsts.shape != original.shape \
             or seconds.shape != original.shape:
         return not_applicable(f"outputs {tuple(original.shape)} have no batch dimension first")
-    change = max(relative_change(original[:half], firsts[:half]),
-                 relative_change(original[half:], seconds[half:]))
+    change = max(_relative_change(original[:half], firsts[:half]),
+                 _relative_change(original[half:], seconds[half:]))
     try:
-        share = max(gradient_mixing(model, batch, item) or 0.0 for item in (0, len(batch) - 1))
+        share = max(_gradient_mixing(model, batch, item) or 0.0 for item in (0, len(batch) - 1))
     except RuntimeError:  # e.g. an op without a derivative: the forward test still counts
         share = None
     return Measurement(change, extra={"items": 2 * half, "gradient": share})
 
 
-def gradient_mixing(model: nn.Module, batch: Batch, item: int) -> float | None:
+def _gradient_mixing(model: nn.Module, batch: Batch, item: int) -> float | None:
     """Backprop from one item's output alone: the share of the input gradient that lands
     on the *other* items (0 when samples are independent). Float inputs are followed
     directly, token ids through the first embedding's output."""
@@ -187,7 +190,7 @@ def gradient_mixing(model: nn.Module, batch: Batch, item: int) -> float | None:
     model.eval()
     try:
         with torch.enable_grad():
-            outputs, _ = forward(model, with_inputs(batch, watch))
+            outputs, _ = forward(model, _with_inputs(batch, watch))
             if not outputs.requires_grad or outputs.shape[0] != size:
                 return None
             direction = torch.randn(outputs[item].shape,
@@ -201,13 +204,13 @@ def gradient_mixing(model: nn.Module, batch: Batch, item: int) -> float | None:
         return None
     own = sum(float(g[item].abs().sum()) for g in grads)
     total = sum(float(g.abs().sum()) for g in grads)
-    return (total - own) / (total + TINY)
+    return (total - own) / (total + _TINY)
 
 
 def eval_repeat(model: nn.Module, batch: Batch) -> Measurement:
     """Two eval-mode passes over one batch: any difference is randomness left on in eval
     (F.dropout without training=self.training, noise in forward)."""
-    return Measurement(relative_change(eval_outputs(model, batch), eval_outputs(model, batch)))
+    return Measurement(_relative_change(_eval_outputs(model, batch), _eval_outputs(model, batch)))
 
 
 @torch.no_grad()
@@ -224,7 +227,7 @@ def reduction_ratio(model: nn.Module, batch: Batch,
     if not abs(single) > 1e-8 or single != single:
         return not_applicable(f"the loss of the batch is {single:.3g}")
     index = torch.arange(len(batch))
-    double = eval_loss(model, select(batch, torch.cat([index, index])), loss)
+    double = eval_loss(model, _select(batch, torch.cat([index, index])), loss)
     return Measurement(double / single, extra={"loss": single, "loss_doubled_batch": double})
 
 
@@ -236,25 +239,25 @@ def input_dependence(model: nn.Module, batch: Batch) -> Measurement:
         return not_applicable("a batch of one item")
     if batch_size_of(batch.inputs) != len(batch):
         return not_applicable("inputs without a batch dimension first")
-    before = eval_outputs(model, batch)
+    before = _eval_outputs(model, batch)
     rolled = torch.roll(torch.arange(len(batch)), 1)
-    moved = select(batch, rolled)
-    permuted = eval_outputs(model, replace(batch, inputs=moved.inputs,
-                                           input_lengths=moved.input_lengths))
+    moved = _select(batch, rolled)
+    permuted = _eval_outputs(model, replace(batch, inputs=moved.inputs,
+                                            input_lengths=moved.input_lengths))
     if permuted.shape != before.shape:
         return not_applicable("outputs change shape with the inputs")
-    changes = {"permuted": relative_change(before, permuted)}
+    changes = {"permuted": _relative_change(before, permuted)}
     floats = [leaf for _, leaf in tensor_leaves(batch.inputs) if leaf.is_floating_point()]
     if floats:
-        zeroed = eval_outputs(model, with_inputs(
+        zeroed = _eval_outputs(model, _with_inputs(
             batch, lambda t: torch.zeros_like(t) if t.is_floating_point() else t))
         if zeroed.shape == before.shape:
-            changes["zeroed"] = relative_change(before, zeroed)
-    distinct = distinct_inputs(batch)
+            changes["zeroed"] = _relative_change(before, zeroed)
+    distinct = _distinct_inputs(batch)
     return Measurement(max(changes.values()), extra={**changes, "distinct_inputs": distinct})
 
 
-def distinct_inputs(batch: Batch) -> bool:
+def _distinct_inputs(batch: Batch) -> bool:
     """False when every item's inputs are identical (CONSTANT_INPUT's case: nothing to
     permute)."""
     for _, leaf in tensor_leaves(batch.inputs):

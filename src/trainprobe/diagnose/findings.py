@@ -11,6 +11,16 @@ from typing import Any, Literal
 
 from ..formatting import DIGITS, json_safe
 
+__all__ = ["BAD_INIT", "BATCHNORM_SMALL_BATCH", "BATCH_MIXING", "CAPACITY", "CAUSAL_LEAK", "CODES",
+           "CONFLICTING_LABELS", "CONSTANT_INPUT", "CTC_INFEASIBLE", "DATA_NOT_DETERMINISTIC",
+           "DEAD_UNITS", "DEVICE_MISMATCH", "DTYPE_MISMATCH", "EXPLODING_GRADIENT", "Finding",
+           "INPUT_IGNORED", "INPUT_SCALE", "LABELS_NOT_LEARNABLE", "LABEL_OUT_OF_RANGE",
+           "LOSS_REDUCTION_SUM", "LOSS_TASK_MISMATCH", "LR_TOO_HIGH", "LR_TOO_LOW", "NONFINITE",
+           "NO_GRADIENT", "NO_KNOWN_CAUSE", "OUTPUT_ACTIVATION_MISMATCH", "OUT_OF_MEMORY",
+           "REGULARIZATION", "SATURATED_ACTIVATIONS", "SEVERITIES", "Severity", "TARGET_LEAK",
+           "TARGET_SCALE", "TARGET_SHAPE_MISMATCH", "TRAIN_EVAL_MISMATCH", "TRAIN_VAL_OVERLAP",
+           "UNIFORM_OUTPUT", "USER_CODE_ERROR", "VANISHING_GRADIENT", "clean", "severity_if"]
+
 Severity = Literal["error", "warning", "info"]
 SEVERITIES: tuple[str, ...] = ("error", "warning", "info")
 

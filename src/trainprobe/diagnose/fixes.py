@@ -15,17 +15,22 @@ from torch import Tensor, nn
 from ..spec import Spec
 from ..tasks.structure import map_tensors, output_tensor, tensor_leaves
 
+__all__ = ["Mapped", "ModelFix", "add_log_softmax", "match_target_shape", "no_dropout",
+           "no_label_smoothing", "remove_output_activation", "reset_parameters",
+           "standardized_inputs", "standardized_targets", "unfreeze", "with_loss_fix",
+           "with_model_fix"]
+
 ModelFix = Callable[[nn.Module], nn.Module]
 
 # inverses that turn a squashed output back into logits the loss can use
-INVERSES: dict[str, Callable[[Tensor], Tensor]] = {
+_INVERSES: dict[str, Callable[[Tensor], Tensor]] = {
     "softmax": lambda p: p.clamp_min(1e-12).log(),
     "sigmoid": lambda p: torch.logit(p, eps=1e-6),
     "tanh": lambda t: torch.atanh(t.clamp(-1 + 1e-6, 1 - 1e-6)),
 }
 
 
-class OutputFix(nn.Module):
+class _OutputFix(nn.Module):
     """`fn(model(x))`, keeping the model's own output_lengths() rule for CTC."""
 
     def __init__(self, inner: nn.Module, fn: Callable[[Tensor], Tensor]):
@@ -61,16 +66,16 @@ def remove_output_activation(module_name: str | None, op: str) -> ModelFix | Non
     """Replace the module that applied `op` with Identity; for a functional op, undo it
     with its inverse. None when it cannot be undone (ReLU)."""
     def fix(model: nn.Module) -> nn.Module:
-        if module_name and replace_module(model, module_name, nn.Identity()):
+        if module_name and _replace_module(model, module_name, nn.Identity()):
             return model
-        return OutputFix(model, INVERSES[op])
+        return _OutputFix(model, _INVERSES[op])
 
-    if not module_name and op not in INVERSES:
+    if not module_name and op not in _INVERSES:
         return None
     return fix
 
 
-def replace_module(model: nn.Module, name: str, new: nn.Module) -> bool:
+def _replace_module(model: nn.Module, name: str, new: nn.Module) -> bool:
     parent_name, _, child = name.rpartition(".")
     try:
         parent = model.get_submodule(parent_name) if parent_name else model
@@ -83,12 +88,12 @@ def replace_module(model: nn.Module, name: str, new: nn.Module) -> bool:
 
 
 def add_log_softmax(model: nn.Module) -> nn.Module:
-    return OutputFix(model, lambda out: out.log_softmax(-1))
+    return _OutputFix(model, lambda out: out.log_softmax(-1))
 
 
 def match_target_shape(item_shape: tuple[int, ...]) -> ModelFix:
     def fix(model: nn.Module) -> nn.Module:
-        return OutputFix(model, lambda out: out.reshape(out.shape[0], *item_shape))
+        return _OutputFix(model, lambda out: out.reshape(out.shape[0], *item_shape))
     return fix
 
 

@@ -22,16 +22,19 @@ from .context import Context
 from .data_checks import flat_inputs, tensor
 from .findings import TARGET_LEAK, TRAIN_VAL_OVERLAP, Finding
 
+__all__ = ["COPY_SHARE", "LEAK_CORRELATION", "OVERLAP_ERROR", "OVERLAP_WARNING", "feature_leak",
+           "leak_checks", "overlap", "sampled", "token_shares"]
+
 #: items hashed on each side; beyond this the overlap count is over an even sample
-OVERLAP_TRAIN_ITEMS = 20_000
-OVERLAP_VAL_ITEMS = 5_000
+_OVERLAP_TRAIN_ITEMS = 20_000
+_OVERLAP_VAL_ITEMS = 5_000
 #: overlap fraction of the validation set: below -> info (text repeats itself: 5.1% of
 #: the pydoc LM example's validation chunks occur in training), up to ERROR -> warning
 OVERLAP_WARNING = 0.1
 OVERLAP_ERROR = 0.5
 #: |corr(feature, target)| above this is the target in disguise (healthy: <= 0.75)
 LEAK_CORRELATION = 0.99
-LEAK_MIN_ITEMS = 20
+_LEAK_MIN_ITEMS = 20
 #: LM: this share of target tokens equal to the input tokens (unshifted / shifted back)
 COPY_SHARE = 0.9
 
@@ -40,14 +43,14 @@ def leak_checks(ctx: Context, batch: Batch | None) -> list[Finding]:
     """`batch`: the one-batch pass's collated batch (None when collate failed)."""
     findings = overlap(ctx) if ctx.val_data is not None else []
     if ctx.task.token_level_targets:
-        return findings + lm_copy(batch)
+        return findings + _lm_copy(batch)
     if ctx.task.item_targets:
         # the items as the model sees them (through the spec's own collate, if any)
         findings += feature_leak(ctx, ctx.data_sample.items or [])
     return findings
 
 
-def item_key(item: Any) -> bytes:
+def _item_key(item: Any) -> bytes:
     """A digest of an item's leaves (inputs of any structure, then the target). Items for
     the spec's own collate may hold text: a leaf that is no array is hashed by its repr."""
     digest = hashlib.blake2b(digest_size=16)
@@ -71,16 +74,16 @@ def sampled(dataset: Sequence[Any], count: int) -> tuple[list[int], list[Any]]:
 
 
 #: items collated at once when hashing (bounds the memory of a stacked copy)
-HASH_CHUNK = 1024
+_HASH_CHUNK = 1024
 
 
-def item_keys(task: Task, items: list[Any]) -> list[bytes] | None:
+def _item_keys(task: Task, items: list[Any]) -> list[bytes] | None:
     """One digest per item, of its collated row: fixed-shape items stack into one array
     per tensor (a few C calls per chunk instead of Python per tensor per item). None when
     items do not stack without padding (padding would make equal items differ)."""
     keys: list[bytes] = []
-    for start in range(0, len(items), HASH_CHUNK):
-        chunk = items[start:start + HASH_CHUNK]
+    for start in range(0, len(items), _HASH_CHUNK):
+        chunk = items[start:start + _HASH_CHUNK]
         try:
             batch = task.collate(chunk)
         except (RuntimeError, ValueError, TypeError, SpecError):
@@ -98,12 +101,12 @@ def item_keys(task: Task, items: list[Any]) -> list[bytes] | None:
 
 
 def overlap(ctx: Context) -> list[Finding]:
-    train_indices, train_items = sampled(ctx.train_data, OVERLAP_TRAIN_ITEMS)
-    val_indices, val_items = sampled(ctx.val_data, OVERLAP_VAL_ITEMS)
-    train_hashes, val_hashes = item_keys(ctx.task, train_items), item_keys(ctx.task, val_items)
+    train_indices, train_items = sampled(ctx.train_data, _OVERLAP_TRAIN_ITEMS)
+    val_indices, val_items = sampled(ctx.val_data, _OVERLAP_VAL_ITEMS)
+    train_hashes, val_hashes = _item_keys(ctx.task, train_items), _item_keys(ctx.task, val_items)
     if train_hashes is None or val_hashes is None:  # both sides hashed the same way
-        train_hashes = [item_key(item) for item in train_items]
-        val_hashes = [item_key(item) for item in val_items]
+        train_hashes = [_item_key(item) for item in train_items]
+        val_hashes = [_item_key(item) for item in val_items]
     train_keys = dict(zip(train_hashes, train_indices))
     shared = [(index, train_keys[key]) for index, key in zip(val_indices, val_hashes)
               if key in train_keys]
@@ -131,22 +134,22 @@ def feature_leak(ctx: Context, items: list[Any]) -> list[Finding]:
     correlation above LEAK_CORRELATION, for classes a feature whose per-class value
     ranges do not overlap (one threshold per class boundary separates them all). Judged
     per floating input tensor with one row per item."""
-    if len(items) < LEAK_MIN_ITEMS:
+    if len(items) < _LEAK_MIN_ITEMS:
         return []
-    y, inputs = item_rows(ctx.task, items)
+    y, inputs = _item_rows(ctx.task, items)
     if y.shape[1] != 1:
         return []
     y = y[:, 0]
     for path, x in inputs.items():
         if x.shape[0] != len(items) or not bool(torch.isfinite(x).all()):
             continue
-        found = correlated(path, x, y) if ctx.task.real_targets else separating(path, x, y)
+        found = _correlated(path, x, y) if ctx.task.real_targets else _separating(path, x, y)
         if found:
             return found
     return []
 
 
-def item_rows(task: Task, items: list[Any]) -> tuple[Tensor, dict[str, Tensor]]:
+def _item_rows(task: Task, items: list[Any]) -> tuple[Tensor, dict[str, Tensor]]:
     """(targets, floating inputs), one row per item: collated at once when the items
     stack without padding, else read item by item."""
     try:
@@ -161,7 +164,7 @@ def item_rows(task: Task, items: list[Any]) -> tuple[Tensor, dict[str, Tensor]]:
              tensor_leaves(batch.inputs) if leaf.is_floating_point() and leaf.ndim <= 2})
 
 
-def correlated(path: str, x: Tensor, y: Tensor) -> list[Finding]:
+def _correlated(path: str, x: Tensor, y: Tensor) -> list[Finding]:
     xs, ys = x - x.mean(0), y - y.mean()
     scale = xs.norm(dim=0) * ys.norm()
     valid = scale > 1e-12
@@ -173,12 +176,12 @@ def correlated(path: str, x: Tensor, y: Tensor) -> list[Finding]:
     value = float(corr[feature])
     if abs(value) <= LEAK_CORRELATION:
         return []
-    return [leak_finding(path, feature, f"has correlation {value:.4f} with the target",
+    return [_leak_finding(path, feature, f"has correlation {value:.4f} with the target",
                          {"feature": feature, "correlation": value,
                           "threshold": LEAK_CORRELATION, "items": len(y)})]
 
 
-def separating(path: str, x: Tensor, y: Tensor) -> list[Finding]:
+def _separating(path: str, x: Tensor, y: Tensor) -> list[Finding]:
     classes = torch.unique(y)
     if classes.numel() < 2 or min(int((y == c).sum()) for c in classes) < 3:
         return []
@@ -190,13 +193,13 @@ def separating(path: str, x: Tensor, y: Tensor) -> list[Finding]:
     if not bool(separated.any()):
         return []
     feature = int(separated.nonzero()[0])
-    return [leak_finding(path, feature, f"separates all {classes.numel()} classes by itself (the "
+    return [_leak_finding(path, feature, f"separates all {classes.numel()} classes by itself (the "
                                   "classes' value ranges on it do not overlap)",
                          {"feature": feature, "classes": int(classes.numel()),
                           "items": len(y)})]
 
 
-def leak_finding(path: str, feature: int, what: str, evidence: dict[str, Any]) -> Finding:
+def _leak_finding(path: str, feature: int, what: str, evidence: dict[str, Any]) -> Finding:
     return Finding(
         TARGET_LEAK, "warning",
         f"input feature {feature} {what}: the target is in the inputs, so the model learns "
@@ -226,7 +229,7 @@ def token_shares(batch: Batch | None) -> dict[str, float] | None:
     return {key: int((hit & valid).sum()) / total for key, hit in same.items()}
 
 
-def lm_copy(batch: Batch | None) -> list[Finding]:
+def _lm_copy(batch: Batch | None) -> list[Finding]:
     """Next-token targets must be the inputs shifted left by one. Targets equal to the
     inputs (`(ids, ids)` items) or shifted right make the task a copy: the model memorizes
     it at once and learns nothing about language. Read on the collated batch, after the

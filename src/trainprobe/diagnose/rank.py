@@ -45,39 +45,41 @@ from .findings import (
     Finding,
 )
 
+__all__ = ["EXPLAINS", "rank"]
+
 # symptoms every training problem produces: a plateau, a slow or unstable curve
-DYNAMIC = {CAPACITY, LR_TOO_LOW, LR_TOO_HIGH, LOSS_TASK_MISMATCH, UNIFORM_OUTPUT}
+_DYNAMIC = {CAPACITY, LR_TOO_LOW, LR_TOO_HIGH, LOSS_TASK_MISMATCH, UNIFORM_OUTPUT}
 
 #: cause -> the findings it produces by itself
 EXPLAINS: dict[str, set[str]] = {
     INPUT_SCALE: {BAD_INIT, EXPLODING_GRADIENT, DEAD_UNITS, SATURATED_ACTIVATIONS,
-                  VANISHING_GRADIENT, NONFINITE} | DYNAMIC,
-    TARGET_SCALE: {BAD_INIT, EXPLODING_GRADIENT, NONFINITE} | DYNAMIC,
+                  VANISHING_GRADIENT, NONFINITE} | _DYNAMIC,
+    TARGET_SCALE: {BAD_INIT, EXPLODING_GRADIENT, NONFINITE} | _DYNAMIC,
     BAD_INIT: {DEAD_UNITS, NO_GRADIENT, EXPLODING_GRADIENT, VANISHING_GRADIENT,
-               SATURATED_ACTIVATIONS} | DYNAMIC,
-    DEAD_UNITS: {NO_GRADIENT, VANISHING_GRADIENT} | DYNAMIC,
-    OUTPUT_ACTIVATION_MISMATCH: {VANISHING_GRADIENT, SATURATED_ACTIVATIONS, NONFINITE} | DYNAMIC,
-    LABEL_OUT_OF_RANGE: {USER_CODE_ERROR, NONFINITE} | DYNAMIC,
-    CTC_INFEASIBLE: {NONFINITE, USER_CODE_ERROR} | DYNAMIC,
-    TARGET_SHAPE_MISMATCH: DYNAMIC,
-    REGULARIZATION: DYNAMIC,
-    DATA_NOT_DETERMINISTIC: {CONSTANT_INPUT, CONFLICTING_LABELS, DEAD_UNITS} | DYNAMIC,
-    CONSTANT_INPUT: {DEAD_UNITS} | DYNAMIC,
-    CONFLICTING_LABELS: DYNAMIC,
-    NO_GRADIENT: {VANISHING_GRADIENT} | DYNAMIC,
-    BATCHNORM_SMALL_BATCH: {USER_CODE_ERROR} | DYNAMIC,
-    VANISHING_GRADIENT: {NO_GRADIENT} | DYNAMIC,
-    SATURATED_ACTIVATIONS: {NO_GRADIENT, VANISHING_GRADIENT} | DYNAMIC,
+               SATURATED_ACTIVATIONS} | _DYNAMIC,
+    DEAD_UNITS: {NO_GRADIENT, VANISHING_GRADIENT} | _DYNAMIC,
+    OUTPUT_ACTIVATION_MISMATCH: {VANISHING_GRADIENT, SATURATED_ACTIVATIONS, NONFINITE} | _DYNAMIC,
+    LABEL_OUT_OF_RANGE: {USER_CODE_ERROR, NONFINITE} | _DYNAMIC,
+    CTC_INFEASIBLE: {NONFINITE, USER_CODE_ERROR} | _DYNAMIC,
+    TARGET_SHAPE_MISMATCH: _DYNAMIC,
+    REGULARIZATION: _DYNAMIC,
+    DATA_NOT_DETERMINISTIC: {CONSTANT_INPUT, CONFLICTING_LABELS, DEAD_UNITS} | _DYNAMIC,
+    CONSTANT_INPUT: {DEAD_UNITS} | _DYNAMIC,
+    CONFLICTING_LABELS: _DYNAMIC,
+    NO_GRADIENT: {VANISHING_GRADIENT} | _DYNAMIC,
+    BATCHNORM_SMALL_BATCH: {USER_CODE_ERROR} | _DYNAMIC,
+    VANISHING_GRADIENT: {NO_GRADIENT} | _DYNAMIC,
+    SATURATED_ACTIVATIONS: {NO_GRADIENT, VANISHING_GRADIENT} | _DYNAMIC,
     EXPLODING_GRADIENT: {NONFINITE, LR_TOO_HIGH},
     NONFINITE: {LOSS_TASK_MISMATCH, UNIFORM_OUTPUT, CAPACITY},
     LR_TOO_HIGH: {NONFINITE, DEAD_UNITS, CAPACITY, LOSS_TASK_MISMATCH},
     UNIFORM_OUTPUT: {CAPACITY},
     LR_TOO_LOW: {UNIFORM_OUTPUT, CAPACITY},
     # silent bugs (issue 9)
-    BATCH_MIXING: DYNAMIC,
-    TRAIN_EVAL_MISMATCH: DYNAMIC,
-    LABELS_NOT_LEARNABLE: DYNAMIC,
-    INPUT_IGNORED: {UNIFORM_OUTPUT, NO_GRADIENT} | DYNAMIC,
+    BATCH_MIXING: _DYNAMIC,
+    TRAIN_EVAL_MISMATCH: _DYNAMIC,
+    LABELS_NOT_LEARNABLE: _DYNAMIC,
+    INPUT_IGNORED: {UNIFORM_OUTPUT, NO_GRADIENT} | _DYNAMIC,
     LOSS_REDUCTION_SUM: {LR_TOO_HIGH, EXPLODING_GRADIENT, NONFINITE, BAD_INIT},
 }
 # a network that passes no signal (dead or saturated units, zero init, vanishing
@@ -88,14 +90,14 @@ for _cause in (DEAD_UNITS, BAD_INIT, SATURATED_ACTIVATIONS, VANISHING_GRADIENT, 
 
 
 def rank(findings: list[Finding]) -> list[Finding]:
-    unique = dedupe(sorted(findings, key=base_key))
+    unique = _dedupe(sorted(findings, key=_base_key))
     live = [f for f in unique if f.confirmed is not False]  # refuted causes explain nothing
     explained = {id(s) for c in live for s in unique if s is not c and s.code in
                  EXPLAINS.get(c.code, ()) and not (c.code in EXPLAINS.get(s.code, ())
-                                                    and base_key(s) < base_key(c))}
+                                                    and _base_key(s) < _base_key(c))}
 
     def lifted(finding: Finding, seen: frozenset[int]) -> tuple:
-        best = base_key(finding)
+        best = _base_key(finding)
         if finding.confirmed is False:
             return best
         for symptom in unique:
@@ -106,16 +108,16 @@ def rank(findings: list[Finding]) -> list[Finding]:
         return best
 
     return sorted(unique, key=lambda f: (lifted(f, frozenset({id(f)})), id(f) in explained,
-                                         base_key(f)))
+                                         _base_key(f)))
 
 
-def base_key(finding: Finding) -> tuple:
+def _base_key(finding: Finding) -> tuple:
     confirmed = finding.confirmed
     weight = finding.weight * (0.5 if confirmed is False else 1.0)
     return (0 if confirmed else 1, SEVERITIES.index(finding.severity), -weight)
 
 
-def dedupe(findings: list[Finding]) -> list[Finding]:
+def _dedupe(findings: list[Finding]) -> list[Finding]:
     """Keep the best-placed finding per code (input is sorted); the places of the others
     go into its evidence as `also_at`."""
     kept: dict[str, Finding] = {}

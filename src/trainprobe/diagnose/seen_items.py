@@ -27,9 +27,11 @@ from ..spec import Spec
 from ..tasks import Batch
 from ..tasks.structure import map_tensors, tensor_leaves
 
+__all__ = ["DataSample", "data_sample"]
+
 #: the checks that read single items, named in the note when they cannot run
-ITEM_CHECKS = ("NONFINITE", "LABEL_OUT_OF_RANGE", "INPUT_SCALE", "TARGET_SCALE",
-               "CONSTANT_INPUT", "CONFLICTING_LABELS")
+_ITEM_CHECKS = ("NONFINITE", "LABEL_OUT_OF_RANGE", "INPUT_SCALE", "TARGET_SCALE",
+                "CONSTANT_INPUT", "CONFLICTING_LABELS")
 
 
 @dataclass
@@ -49,7 +51,7 @@ class DataSample:
         """What the diagnosis prints when the single-item checks could not run."""
         if self.problem is None:
             return None
-        return f"single-item data checks ({', '.join(ITEM_CHECKS)}) skipped: {self.problem}"
+        return f"single-item data checks ({', '.join(_ITEM_CHECKS)}) skipped: {self.problem}"
 
 
 def data_sample(spec: Spec, train_data: Sequence[Any], limit: int, seed: int) -> DataSample:

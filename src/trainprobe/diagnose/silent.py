@@ -39,6 +39,9 @@ from .findings import (
     severity_if,
 )
 
+__all__ = ["CAUSAL_CHANGE", "EVAL_LOSS_RATIO", "EVAL_REPEAT_CHANGE", "GRADIENT_SHARE",
+           "IGNORED_CHANGE", "MIXING_CHANGE", "SUM_RATIO", "eval_loss_measurement", "silent_checks"]
+
 #: outputs at positions <= t move when tokens after t change (healthy causal models: 0)
 CAUSAL_CHANGE = 1e-4
 #: an item's outputs move when the other items of its batch change (healthy: 0)
@@ -60,28 +63,28 @@ def silent_checks(ctx: Context, ev: BatchEvidence) -> list[Finding]:
     if ev.model is None or ev.batch is None or ev.error is not None or len(ev.batch) < 2:
         return []
     model, batch = ev.model, ev.batch
-    measured = guarded(lambda: settle_batchnorm(model, batch) or Measurement())
+    measured = _guarded(lambda: settle_batchnorm(model, batch) or Measurement())
     if not measured.applicable:
         return []
 
     def loss(outputs: Tensor, b: Batch) -> Tensor:
         return ctx.task.loss(outputs, b, ctx.loss_fn)
 
-    repeat = guarded(lambda: eval_repeat(model, batch))
-    findings = train_eval(ctx, ev, repeat, guarded(lambda: eval_loss_measurement(
+    repeat = _guarded(lambda: eval_repeat(model, batch))
+    findings = _train_eval(ctx, ev, repeat, _guarded(lambda: eval_loss_measurement(
         model, batch, loss, ev.loss)))
     if findings:  # eval mode is random or broken: the comparisons below would be noise
         return findings
-    findings += mixing(ctx, guarded(lambda: batch_mixing(model, batch)))
+    findings += _mixing(ctx, _guarded(lambda: batch_mixing(model, batch)))
     if ctx.task.token_level_targets:
-        findings += causal(guarded(lambda: causal_leak(model, batch)))
+        findings += _causal(_guarded(lambda: causal_leak(model, batch)))
     if ctx.loss_fn is not None:  # the task's own losses are means by construction
-        findings += reduction(ctx, guarded(lambda: reduction_ratio(model, batch, loss)))
-    findings += ignored(ctx, guarded(lambda: input_dependence(model, batch)))
+        findings += _reduction(ctx, _guarded(lambda: reduction_ratio(model, batch, loss)))
+    findings += _ignored(ctx, _guarded(lambda: input_dependence(model, batch)))
     return findings
 
 
-def guarded(measure: Callable[[], Measurement]) -> Measurement:
+def _guarded(measure: Callable[[], Measurement]) -> Measurement:
     """A model that raises in eval mode (or on a repeated batch) gives no measurement; the
     ladder, which evaluates in eval mode, reports that exception with its line."""
     try:
@@ -99,8 +102,8 @@ def eval_loss_measurement(model: nn.Module, batch: Batch, loss: Callable[[Tensor
     return Measurement(ratio, extra={"eval_loss": value, "train_loss": train_loss})
 
 
-def train_eval(ctx: Context, ev: BatchEvidence, repeat: Measurement,
-               losses: Measurement) -> list[Finding]:
+def _train_eval(ctx: Context, ev: BatchEvidence, repeat: Measurement,
+                losses: Measurement) -> list[Finding]:
     where = ev.label(ev.output_module) or "model (eval mode)"
     if repeat.applicable and repeat.value > EVAL_REPEAT_CHANGE:
         return [Finding(
@@ -133,7 +136,7 @@ def train_eval(ctx: Context, ev: BatchEvidence, repeat: Measurement,
             "branch on self.training", weight=3.0)]
 
 
-def mixing(ctx: Context, measured: Measurement) -> list[Finding]:
+def _mixing(ctx: Context, measured: Measurement) -> list[Finding]:
     if not measured.applicable:
         return []
     share = (measured.extra or {}).get("gradient")
@@ -154,7 +157,7 @@ def mixing(ctx: Context, measured: Measurement) -> list[Finding]:
         weight=3.0)]
 
 
-def causal(measured: Measurement) -> list[Finding]:
+def _causal(measured: Measurement) -> list[Finding]:
     if not measured.applicable or measured.value <= CAUSAL_CHANGE:
         return []
     extra = measured.extra or {}
@@ -173,7 +176,7 @@ def causal(measured: Measurement) -> list[Finding]:
         weight=3.0)]
 
 
-def reduction(ctx: Context, measured: Measurement) -> list[Finding]:
+def _reduction(ctx: Context, measured: Measurement) -> list[Finding]:
     if not measured.applicable or measured.value <= SUM_RATIO:
         return []
     return [Finding(
@@ -187,7 +190,7 @@ def reduction(ctx: Context, measured: Measurement) -> list[Finding]:
         weight=2.0)]
 
 
-def ignored(ctx: Context, measured: Measurement) -> list[Finding]:
+def _ignored(ctx: Context, measured: Measurement) -> list[Finding]:
     extra: dict[str, Any] = measured.extra or {}
     if not measured.applicable or not extra.get("distinct_inputs") \
             or measured.value >= IGNORED_CHANGE:

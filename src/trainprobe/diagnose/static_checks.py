@@ -25,36 +25,38 @@ from .findings import (
     severity_if,
 )
 
+__all__ = ["model_checks"]
+
 #: the value range of each output op; logits squashed into a range of width w cap how
 #: far apart two classes can be, so cross-entropy cannot fall below log(1 + (C-1)e^-w)
-OP_RANGES: dict[str, tuple[float, float]] = {
+_OP_RANGES: dict[str, tuple[float, float]] = {
     "softmax": (0.0, 1.0), "sigmoid": (0.0, 1.0), "tanh": (-1.0, 1.0),
     "hardtanh": (-1.0, 1.0), "relu": (0.0, math.inf), "softplus": (0.0, math.inf),
     "exp": (0.0, math.inf),
 }
-LOGIT_KINDS = ("ce", "bce_logits", "ctc_any")
+_LOGIT_KINDS = ("ce", "bce_logits", "ctc_any")
 #: a batch smaller than this gives BatchNorm statistics too noisy to reuse at eval time
-BATCHNORM_MIN_BATCH = 4
-BOTTLENECK_WIDTH = 4
-WEIGHT_LAYERS = (nn.Linear, nn.modules.conv._ConvNd)
+_BATCHNORM_MIN_BATCH = 4
+_BOTTLENECK_WIDTH = 4
+_WEIGHT_LAYERS = (nn.Linear, nn.modules.conv._ConvNd)
 
 
 def model_checks(ctx: Context, ev: BatchEvidence) -> list[Finding]:
-    findings = output_activation(ctx, ev) + frozen_parameters(ctx, ev) + batchnorm(ctx, ev)
-    findings += regularization(ctx, ev) + symmetric_weights(ctx, ev) + bottleneck(ctx, ev)
+    findings = _output_activation(ctx, ev) + _frozen_parameters(ctx, ev) + _batchnorm(ctx, ev)
+    findings += _regularization(ctx, ev) + _symmetric_weights(ctx, ev) + _bottleneck(ctx, ev)
     return findings
 
 
 # --- the output activation against the loss ------------------------------------------
-def output_activation(ctx: Context, ev: BatchEvidence) -> list[Finding]:
+def _output_activation(ctx: Context, ev: BatchEvidence) -> list[Finding]:
     op, outputs = ev.output_op, ev.outputs
     kind = loss_kind(ctx.loss_fn, ctx.task)
     if outputs is None or kind is None:
         return []
     where = ev.label(ev.output_module) or "model output"
-    if kind in ("nll", "ctc_logprobs") and not looks_like_log_probs(outputs):
+    if kind in ("nll", "ctc_logprobs") and not _looks_like_log_probs(outputs):
         wanted = "log-probabilities (log_softmax)"
-        got = f"{op} outputs" if op in OP_RANGES else "raw scores"
+        got = f"{op} outputs" if op in _OP_RANGES else "raw scores"
         return [Finding(OUTPUT_ACTIVATION_MISMATCH, "error",
                         f"the loss wants {wanted} but the model returns {got}; the loss then "
                         "rewards making scores large instead of probable", where=where,
@@ -62,26 +64,26 @@ def output_activation(ctx: Context, ev: BatchEvidence) -> list[Finding]:
                                   "max_logsumexp": float(outputs.float().logsumexp(-1).abs().max())},
                         fix="end the model with .log_softmax(-1) (or use a loss that takes "
                             "raw logits, e.g. CrossEntropyLoss)", weight=3.0)]
-    if op not in OP_RANGES or kind not in LOGIT_KINDS + ("mse",):
+    if op not in _OP_RANGES or kind not in _LOGIT_KINDS + ("mse",):
         return []
     if kind == "mse":
-        return output_range(ctx, ev, op, where)
-    return squashed_logits(ctx, ev, op, kind, where)
+        return _output_range(ctx, ev, op, where)
+    return _squashed_logits(ctx, ev, op, kind, where)
 
 
-def looks_like_log_probs(outputs) -> bool:
+def _looks_like_log_probs(outputs) -> bool:
     return bool((outputs.float().logsumexp(-1).abs() < 1e-3).all())
 
 
-def squashed_logits(ctx: Context, ev: BatchEvidence, op: str, kind: str,
-                    where: str) -> list[Finding]:
+def _squashed_logits(ctx: Context, ev: BatchEvidence, op: str, kind: str,
+                     where: str) -> list[Finding]:
     if kind == "ctc_any" and op not in ("softmax", "sigmoid"):
         return []
-    low, high = OP_RANGES[op]
+    low, high = _OP_RANGES[op]
     threshold = ctx.task.loss_bound(ctx.stats)
     classes = 2 if kind == "bce_logits" else int(ev.outputs.shape[-1])
     if math.isinf(high):
-        floor = relu_floor(ctx, ev) if kind == "bce_logits" else 0.0
+        floor = _relu_floor(ctx, ev) if kind == "bce_logits" else 0.0
     else:
         # best case: the right logit at `high`, every other at `low`
         floor = math.log1p((classes - 1) * math.exp(-(high - low)))
@@ -100,16 +102,16 @@ def squashed_logits(ctx: Context, ev: BatchEvidence, op: str, kind: str,
                         "softmax/sigmoid itself)", weight=3.0 if impossible else 1.5)]
 
 
-def relu_floor(ctx: Context, ev: BatchEvidence) -> float:
+def _relu_floor(ctx: Context, ev: BatchEvidence) -> float:
     """BCE-with-logits on logits >= 0: a label-0 item costs at least log 2."""
     targets = ev.batch.targets if ev.batch is not None else None
     has_zero = targets is not None and bool((targets == 0).any())
     return math.log(2.0) if has_zero else 0.0
 
 
-def output_range(ctx: Context, ev: BatchEvidence, op: str, where: str) -> list[Finding]:
+def _output_range(ctx: Context, ev: BatchEvidence, op: str, where: str) -> list[Finding]:
     """Regression: the MSE the best prediction inside the op's range still leaves."""
-    low, high = OP_RANGES[op]
+    low, high = _OP_RANGES[op]
     targets = ev.batch.targets.float() if ev.batch is not None else None
     if targets is None or op == "softmax":
         return []
@@ -134,7 +136,7 @@ def output_range(ctx: Context, ev: BatchEvidence, op: str, where: str) -> list[F
 
 
 # --- parameters, normalization, regularization -------------------------------------------
-def frozen_parameters(ctx: Context, ev: BatchEvidence) -> list[Finding]:
+def _frozen_parameters(ctx: Context, ev: BatchEvidence) -> list[Finding]:
     frozen = [name for layer in ev.layers for name in layer.frozen]
     if not frozen:
         return []
@@ -151,7 +153,7 @@ def frozen_parameters(ctx: Context, ev: BatchEvidence) -> list[Finding]:
                     weight=2.0 if ctx.failed else 0.2)]
 
 
-def batchnorm(ctx: Context, ev: BatchEvidence) -> list[Finding]:
+def _batchnorm(ctx: Context, ev: BatchEvidence) -> list[Finding]:
     if ev.model is None or not has_batchnorm(ev.model):
         return []
     smallest = 1 if ctx.rung is None else ctx.batch_size
@@ -164,22 +166,22 @@ def batchnorm(ctx: Context, ev: BatchEvidence) -> list[Finding]:
                             evidence={"batch_size": 1, "error": str(error.error)[:200]},
                             fix="use LayerNorm or GroupNorm, or batches of at least 2 "
                                 "(the ladder's first rung has one sample)", weight=3.0)]
-    if ctx.failed and ctx.batch_size < BATCHNORM_MIN_BATCH:
+    if ctx.failed and ctx.batch_size < _BATCHNORM_MIN_BATCH:
         return [Finding(BATCHNORM_SMALL_BATCH, "error",
                         f"BatchNorm normalizes over batches of {ctx.batch_size}: train-mode "
                         "batch statistics and eval-mode running statistics disagree",
-                        where=batchnorm_names(ev.model), evidence={"batch_size": ctx.batch_size},
+                        where=_batchnorm_names(ev.model), evidence={"batch_size": ctx.batch_size},
                         fix="use LayerNorm or GroupNorm (independent of the batch)", weight=2.0)]
     return []
 
 
-def batchnorm_names(model: nn.Module) -> str:
+def _batchnorm_names(model: nn.Module) -> str:
     names = [n for n, m in model.named_modules()
              if isinstance(m, nn.modules.batchnorm._BatchNorm)]
     return ", ".join(names[:3]) + (" ..." if len(names) > 3 else "")
 
 
-def regularization(ctx: Context, ev: BatchEvidence) -> list[Finding]:
+def _regularization(ctx: Context, ev: BatchEvidence) -> list[Finding]:
     config, found = ctx.config, {}
     if config.dropout > 0:
         found["dropout"] = config.dropout
@@ -209,14 +211,14 @@ def regularization(ctx: Context, ev: BatchEvidence) -> list[Finding]:
                     weight=1.5 if strong else 0.5)]
 
 
-def symmetric_weights(ctx: Context, ev: BatchEvidence) -> list[Finding]:
+def _symmetric_weights(ctx: Context, ev: BatchEvidence) -> list[Finding]:
     """Hidden Linear/conv layers whose units all start identical never become different.
     (Free parameters such as a zero-initialized position table are fine: each row gets
     its own gradient.)"""
     if ev.model is None:
         return []
     layers = [(n, m.weight) for n, m in ev.model.named_modules()
-              if isinstance(m, WEIGHT_LAYERS) and getattr(m, "weight", None) is not None]
+              if isinstance(m, _WEIGHT_LAYERS) and getattr(m, "weight", None) is not None]
     suspects = {}
     for name, weight in layers[:-1]:  # a zero output layer is a common, harmless choice
         rows = weight.detach().reshape(weight.shape[0], -1)
@@ -233,7 +235,7 @@ def symmetric_weights(ctx: Context, ev: BatchEvidence) -> list[Finding]:
                     weight=2.5)]
 
 
-def bottleneck(ctx: Context, ev: BatchEvidence) -> list[Finding]:
+def _bottleneck(ctx: Context, ev: BatchEvidence) -> list[Finding]:
     """A hidden Linear layer of a few units, far narrower than its input or than the
     number of classes, squeezes every sample into a few dimensions."""
     if ev.model is None:
@@ -245,7 +247,7 @@ def bottleneck(ctx: Context, ev: BatchEvidence) -> list[Finding]:
     name, narrowest = min(linears[:-1], key=lambda pair: pair[1].out_features)
     width = narrowest.out_features
     squeezed = 2 * width < outputs or narrowest.in_features >= 4 * width
-    if width > BOTTLENECK_WIDTH or not squeezed:
+    if width > _BOTTLENECK_WIDTH or not squeezed:
         return []
     return [Finding(CAPACITY, severity_if(ctx.failed, "warning", "info"),
                     f"{name} squeezes every sample into {width} dimensions (from "

@@ -19,11 +19,13 @@ from .findings import (
     Finding,
 )
 
-LOSS_FUNCTIONS = ("cross_entropy", "nll_loss", "ctc_loss", "mse_loss", "l1_loss",
-                  "binary_cross_entropy", "smooth_l1_loss", "huber_loss", "kl_div")
+__all__ = ["error_finding"]
+
+_LOSS_FUNCTIONS = ("cross_entropy", "nll_loss", "ctc_loss", "mse_loss", "l1_loss",
+                   "binary_cross_entropy", "smooth_l1_loss", "huber_loss", "kl_div")
 
 # (pattern in the message, code, fix); the first match wins
-PATTERNS: tuple[tuple[str, str, str], ...] = (
+_PATTERNS: tuple[tuple[str, str, str], ...] = (
     (r"out of memory|can't allocate memory|OutOfMemoryError|DefaultCPUAllocator",
      OUT_OF_MEMORY, "use a smaller batch_size or model, or grad_accum to keep the effective "
                     "batch"),
@@ -58,8 +60,8 @@ def error_finding(error: UserCodeError, where_default: str | None = None,
     """The finding for one exception from user code (a rung, or the one-batch pass)."""
     original = error.error
     message = f"{type(original).__name__}: {first_line(original)}"
-    code, fix = classify(original)
-    in_loss = raised_in_loss(original)
+    code, fix = _classify(original)
+    in_loss = _raised_in_loss(original)
     if code == TARGET_SHAPE_MISMATCH and not in_loss and "shapes cannot be multiplied" in message:
         fix = "a layer's in_features does not match the tensor it gets: " + fix
     stage = "loss" if in_loss else error.stage
@@ -72,18 +74,18 @@ def error_finding(error: UserCodeError, where_default: str | None = None,
                    fix=fix, weight=3.0 if code != USER_CODE_ERROR else 2.0)
 
 
-def classify(error: BaseException) -> tuple[str, str]:
+def _classify(error: BaseException) -> tuple[str, str]:
     text = f"{type(error).__name__}: {error}"
-    for pattern, code, fix in PATTERNS:
+    for pattern, code, fix in _PATTERNS:
         if re.search(pattern, text):
             return code, fix
     return USER_CODE_ERROR, "fix the exception at this line (rerun with --debug for the " \
                             "full traceback)"
 
 
-def raised_in_loss(error: BaseException) -> bool:
+def _raised_in_loss(error: BaseException) -> bool:
     """True when the failing call chain passes through a torch loss function."""
     frames = traceback.extract_tb(error.__traceback__)
-    return any(frame.name in LOSS_FUNCTIONS or frame.filename.endswith("modules/loss.py")
+    return any(frame.name in _LOSS_FUNCTIONS or frame.filename.endswith("modules/loss.py")
                or (frame.name in ("loss", "default_loss") and "trainprobe" in frame.filename)
                for frame in frames)
