@@ -12,6 +12,7 @@ silent codes), to show the margin on the other side of each threshold.
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 import time
 from pathlib import Path
@@ -213,8 +214,11 @@ def main() -> None:
         print(f"\n{group}: statistic | range over {len(paths)} specs x {len(seeds)} seeds | "
               "threshold")
         for key, (threshold, direction) in THRESHOLDS.items():
-            values = ranges.get(key)
-            span = f"{min(values):.3g} .. {max(values):.3g}" if values else "not applicable"
+            values = ranges.get(key, [])
+            finite = [v for v in values if math.isfinite(v)]
+            span = f"{min(finite):.3g} .. {max(finite):.3g}" if finite else "not applicable"
+            if len(finite) < len(values):
+                span += f" ({len(values) - len(finite)} not finite)"
             print(f"| {key} | {span} | {direction.split()[0]} {threshold:g} "
                   f"{' '.join(direction.split()[1:])}|")
         print()

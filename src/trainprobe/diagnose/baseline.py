@@ -29,6 +29,11 @@ from .context import Context
 from .findings import LABELS_NOT_LEARNABLE, Finding
 from .short_runs import LookedRun, constant_floor, start_run
 
+__all__ = ["BASELINE_ITEMS", "BASELINE_SECONDS", "BASELINE_STEPS", "BASELINE_VAL_ITEMS",
+           "LOOK_EVERY", "MIN_ADVANTAGE", "MIN_FIT", "MIN_GENERALIZATION",
+           "MIN_SINGLE_ADVANTAGE", "Baseline", "ShortRun", "ahead", "baseline_check",
+           "baseline_runs", "final_runs", "sequence_labels"]
+
 BASELINE_ITEMS = 256  # training items of each short run
 BASELINE_VAL_ITEMS = 256
 BASELINE_STEPS = 60
@@ -101,7 +106,7 @@ def baseline_check(ctx: Context) -> list[Finding]:
     baseline = baseline_runs(ctx)
     if baseline is None or baseline.decided_by:
         return []
-    return judge(ctx, *final_runs(ctx, baseline))
+    return _judge(ctx, *final_runs(ctx, baseline))
 
 
 def baseline_runs(ctx: Context, early: bool = True) -> Baseline | None:
@@ -132,16 +137,16 @@ def baseline_runs(ctx: Context, early: bool = True) -> Baseline | None:
             break
     baseline.train_metric = true.fitted_metric(ctx, items)  # before another model is built
     for step in sorted(true.val_loss)[1:]:
-        if look_at_control(ctx, baseline, step, early, need):
+        if _look_at_control(ctx, baseline, step, early, need):
             break
     return baseline
 
 
-def look_at_control(ctx: Context, baseline: Baseline, step: int, early: bool,
-                    need: float) -> bool:
+def _look_at_control(ctx: Context, baseline: Baseline, step: int, early: bool,
+                     need: float) -> bool:
     """Bring the shuffled run to `step`; True when the true run is `need` ahead there."""
     if baseline.control is None:  # shuffled labels: the same init, inputs and order
-        shuffled = shuffled_labels(baseline.items, ctx.seed + 1)
+        shuffled = _shuffled_labels(baseline.items, ctx.seed + 1)
         baseline.control = start_run(ctx, shuffled, baseline.val, BASELINE_STEPS, None)
     baseline.control.advance(step)
     if early and ahead(baseline, step, baseline.control.val_loss[step], need):
@@ -173,7 +178,7 @@ def final_runs(ctx: Context, baseline: Baseline) -> tuple[ShortRun, ShortRun]:
                      math.nan, step))
 
 
-def shuffled_labels(items: list[Any], seed: int) -> list[Any]:
+def _shuffled_labels(items: list[Any], seed: int) -> list[Any]:
     """Each item's input with another item's label. Labels are exchanged only between
     items whose labels have the same shape: an LM's next tokens must match its tokens'
     length."""
@@ -188,7 +193,7 @@ def shuffled_labels(items: list[Any], seed: int) -> list[Any]:
     return [(x, items[source[i]][1]) for i, (x, _) in enumerate(items)]
 
 
-def judge(ctx: Context, true: ShortRun, control: ShortRun) -> list[Finding]:
+def _judge(ctx: Context, true: ShortRun, control: ShortRun) -> list[Finding]:
     numbers = (true.initial_val, true.final_val, control.final_val, true.train_metric,
                true.val_metric, control.val_metric)
     if not all(math.isfinite(v) for v in numbers) or true.initial_val <= 0:

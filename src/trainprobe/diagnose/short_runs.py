@@ -37,7 +37,9 @@ from ..engine.events import STOP
 from ..overfit.ladder import rung_config
 from .context import Context
 
-PAUSED = "paused for the baseline's look"
+__all__ = ["LookedRun", "PauseAt", "constant_floor", "start_run"]
+
+_PAUSED = "paused for the baseline's look"
 
 
 class PauseAt(Callback):
@@ -50,7 +52,7 @@ class PauseAt(Callback):
 
     def after_step(self, trainer: Trainer, loss: Tensor) -> None:
         if trainer.step >= self.step:
-            raise StopTraining(PAUSED)
+            raise StopTraining(_PAUSED)
 
 
 @dataclass
@@ -83,7 +85,7 @@ class LookedRun:
     def finished(self) -> bool:
         """The step budget or the clock ended the run (a pause does not)."""
         reason = self.trainer.stop_reason
-        return self.steps >= self.trainer.config.max_steps or (bool(reason) and reason != PAUSED)
+        return self.steps >= self.trainer.config.max_steps or (bool(reason) and reason != _PAUSED)
 
     def fitted_metric(self, ctx: Context, items: Sequence[Any]) -> float:
         """The task's metric on the run's own training items (how much it memorized)."""
@@ -112,36 +114,36 @@ def start_run(ctx: Context, items: Sequence[Any], val: Sequence[Any], steps: int
 
 #: the loss modules whose best constant output has a closed form here, by the task's
 #: default loss kind (used as given: mean over items, no weights, no label smoothing)
-PLAIN_LOSSES = {"ce": nn.CrossEntropyLoss, "bce_logits": nn.BCEWithLogitsLoss,
+_PLAIN_LOSSES = {"ce": nn.CrossEntropyLoss, "bce_logits": nn.BCEWithLogitsLoss,
                 "mse": nn.MSELoss}
 
 
 def constant_floor(ctx: Context, run: LookedRun) -> float | None:
     """The validation loss of the best constant output (see the module docstring), or
     None when it has no closed form here: CTC label sequences, padded or ignored next
-    tokens, or a loss of the user's that is not one of PLAIN_LOSSES used plainly."""
+    tokens, or a loss of the user's that is not one of the plain losses used plainly."""
     task, batches = ctx.task, run.trainer.eval_batches
     kind = task.default_loss_kind
-    if batches is None or kind not in PLAIN_LOSSES:
+    if batches is None or kind not in _PLAIN_LOSSES:
         return None
     if task.token_level_targets:  # the task's own next-token cross entropy only
-        return position_floor([b.targets for b in batches.all_batches()]) \
+        return _position_floor([b.targets for b in batches.all_batches()]) \
             if ctx.loss_fn is None else None
-    if not task.item_targets or not plain(ctx.loss_fn, kind):
+    if not task.item_targets or not _plain(ctx.loss_fn, kind):
         return None
     y = torch.cat([b.targets.reshape(len(b), -1) for b in batches.all_batches()]).float()
     if kind == "ce":
         labels = y[:, 0].long()
         if y.shape[1] != 1 or bool((labels < 0).any()):
             return None
-        return entropy(torch.bincount(labels).float())
+        return _entropy(torch.bincount(labels).float())
     if kind == "bce_logits":
         positive = float(y.mean())
-        return entropy(torch.tensor([positive, 1.0 - positive]))
+        return _entropy(torch.tensor([positive, 1.0 - positive]))
     return float((y - y.mean(0)).pow(2).mean())
 
 
-def position_floor(targets: list[Tensor]) -> float | None:
+def _position_floor(targets: list[Tensor]) -> float | None:
     """Next-token cross entropy of the best output per position: the mean entropy of the
     tokens at each position. Only for sequences of one length with every token counted
     (then the validation loss is the plain mean over tokens, as this floor is)."""
@@ -150,19 +152,19 @@ def position_floor(targets: list[Tensor]) -> float | None:
     tokens = torch.cat(targets).long()
     if bool((tokens < 0).any()):  # padding or ignored positions
         return None
-    return sum(entropy(torch.bincount(column).float()) for column in tokens.T) / tokens.shape[1]
+    return sum(_entropy(torch.bincount(column).float()) for column in tokens.T) / tokens.shape[1]
 
 
-def plain(loss_fn: Any, kind: str) -> bool:
+def _plain(loss_fn: Any, kind: str) -> bool:
     if loss_fn is None:
         return True
-    if type(loss_fn) is not PLAIN_LOSSES[kind] or loss_fn.reduction != "mean":
+    if type(loss_fn) is not _PLAIN_LOSSES[kind] or loss_fn.reduction != "mean":
         return False
     return all(getattr(loss_fn, name, None) is None for name in ("weight", "pos_weight")) \
         and not getattr(loss_fn, "label_smoothing", 0.0)
 
 
-def entropy(counts: Tensor) -> float:
+def _entropy(counts: Tensor) -> float:
     shares = counts[counts > 0] / counts.sum()
     value = float(-(shares * shares.log()).sum())
     return value if math.isfinite(value) else math.nan
