@@ -57,12 +57,12 @@ class Pairs:
 def probe(path, with_checks: bool, inside: list[Clock]) -> Clock:
     original = api.silent_bug_checks
 
-    def timed(ctx, evidence):
+    def timed(ctx, evidence, found=None):
         result: list = []
-        inside.append(Clock.of(lambda: result.extend(original(ctx, evidence))))
+        inside.append(Clock.of(lambda: result.extend(original(ctx, evidence, found))))
         return result
 
-    api.silent_bug_checks = timed if with_checks else (lambda ctx, evidence: [])
+    api.silent_bug_checks = timed if with_checks else (lambda ctx, evidence, found=None: [])
     try:
         return Clock.of(lambda: tp.probe(path))
     finally:

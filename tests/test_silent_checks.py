@@ -9,7 +9,9 @@ import textwrap
 
 import pytest
 
-from trainprobe.diagnose import diagnose_spec, inspect_spec
+import trainprobe as tp
+from trainprobe.demos import demo_specs
+from trainprobe.diagnose import api, diagnose_spec, inspect_spec
 
 SILENT = {"CAUSAL_LEAK", "BATCH_MIXING", "TRAIN_EVAL_MISMATCH", "TRAIN_VAL_OVERLAP",
           "LABELS_NOT_LEARNABLE", "TARGET_LEAK", "LOSS_REDUCTION_SUM", "INPUT_IGNORED"}
@@ -286,6 +288,28 @@ def test_healthy_twin_gets_no_silent_code(tmp_path, name):
     assert silent_codes(spec_file(tmp_path, header, healthy, task)) == []
 
 
+def test_train_eval_mismatch_names_the_module_whose_dropout_drops_in_eval(tmp_path):
+    """In train mode every dropout call drops, so the culprit is found in an eval pass:
+    the functional call inside `block` is named, the nn.Dropout module beside it is not."""
+    body = """
+    class Block(nn.Module):
+        def forward(self, h):
+            return F.dropout(h, 0.3)  # training defaults to True, also under model.eval()
+
+    class Net(Net):
+        def __init__(self, hidden_dim):
+            super().__init__(hidden_dim)
+            self.block, self.drop = Block(), nn.Dropout(0.5)
+
+        def forward(self, x):
+            return self.out(self.block(self.drop(torch.relu(self.inp(x)))))
+    """
+    found = finding(spec_file(tmp_path, TABULAR, body, "classification"), "TRAIN_EVAL_MISMATCH")
+    assert found["where"] == "block:dropout"
+    assert found["evidence"]["dropping_in_eval"] == ["block:dropout"]
+    assert "a dropout call in `block`.forward() drops in eval mode" in found["message"]
+
+
 @pytest.mark.parametrize("body", [
     """
     class Net(Net):
@@ -332,6 +356,23 @@ def test_shuffled_label_baseline_is_skipped_with_a_note_without_validation(tmp_p
     result = inspect_spec(path)
     assert any("no validation set" in note for note in result.notes)
     assert not any(f["code"] == "LABELS_NOT_LEARNABLE" for f in result.findings)
+
+
+def test_the_baseline_waits_for_the_ladder_when_an_error_explains_a_failed_rung(monkeypatch):
+    """Labels that do not follow their inputs never stop memorization: on a failed rung
+    that an error already explains, the baseline (the one check that trains) is skipped
+    with a note; before any rung ran (diagnose) it runs."""
+    trained = []
+    monkeypatch.setattr(api, "baseline_check", lambda ctx: trained.append(ctx.n) or [])
+    path = next(p for p in demo_specs() if p.stem == "digits_softmax_bug")
+    run, report = tp.probe(path)
+    assert report["verdict"] == "fail"
+    assert report["diagnoses"][0]["code"] == "OUTPUT_ACTIVATION_MISMATCH"
+    assert trained == []
+    failed = report["breaking_point"]
+    assert f"rung n={failed} failed and OUTPUT_ACTIVATION_MISMATCH explains it" in " ".join(run.notes)
+    diagnose_spec(path)
+    assert trained == [20]
 
 
 def test_hugging_face_labels_equal_to_input_ids_are_not_a_copy_task(tmp_path):

@@ -115,16 +115,27 @@ def before_training(ctx: Context) -> tuple[list[Finding], BatchEvidence]:
     except UserCodeError as error:
         findings.append(error_finding(error, where))
     findings += _guarded("one-batch", lambda: batch_checks(ctx, evidence))
-    findings += silent_bug_checks(ctx, evidence)
+    findings += silent_bug_checks(ctx, evidence, findings)
     return findings, evidence
 
 
-def silent_bug_checks(ctx: Context, evidence: BatchEvidence) -> list[Finding]:
+def silent_bug_checks(ctx: Context, evidence: BatchEvidence,
+                      found: list[Finding] | None = None) -> list[Finding]:
     """Bugs the ladder cannot see (issue 9): leaks in the data, the one-batch differential
-    experiments, and the shuffled-label baseline. They run on passing ladders too."""
+    experiments, and the shuffled-label baseline. They run on passing ladders too.
+
+    The baseline (the one check that trains) is skipped when the rung failed and an error
+    among the checks before it (`found`) explains that: labels that do not follow their
+    inputs never stop memorization, so they cannot be the cause, and a short run of a
+    setup that cannot learn says little about its labels. It runs once the ladder passes."""
     findings = _guarded("data leak", lambda: leak_checks(ctx, evidence.batch))
     findings += _guarded("silent-bug", lambda: silent_checks(ctx, evidence))
-    if evidence.error is None:
+    explained = next((f for f in found or [] if f.severity == "error"), None)
+    if ctx.failed and explained is not None:
+        ctx.notes.append(f"shuffled-label baseline (LABELS_NOT_LEARNABLE) skipped: rung "
+                         f"n={ctx.n} failed and {explained.code} explains it; the baseline "
+                         "runs once the ladder passes")
+    elif evidence.error is None:
         findings += _guarded("shuffled-label", lambda: baseline_check(ctx))
     return findings
 

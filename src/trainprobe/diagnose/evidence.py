@@ -71,7 +71,6 @@ class BatchEvidence:
     warnings: list[str] = field(default_factory=list)
     error: UserCodeError | None = None
     stage: str | None = None  # build_model | forward | loss | backward
-    dropout_calls: list[tuple[str, bool]] = field(default_factory=list)  # (site, drops?)
     model: nn.Module | None = None
 
     def label(self, name: str | None) -> str | None:
@@ -154,7 +153,6 @@ def _run_pass(ctx: Context, model: nn.Module, evidence: BatchEvidence,
         if node is not None:  # an op of no module of its own: the site "module:op"
             site = stats.op_outputs.get(id(node))
             evidence.output_module = leaf_outputs.get(id(node)) or (site[0] if site else None)
-        evidence.dropout_calls = list(stats.dropout_calls)
         evidence.activations = stats.summary()
         stage = "loss"
         loss = ctx.spec.task.loss(outputs, batch, ctx.loss_fn)

@@ -19,6 +19,7 @@ import torch
 from torch import Tensor, nn
 
 from ..engine.forward import forward
+from ..instruments.functional import FunctionalOps
 from ..tasks import Batch
 from ..tasks.lm import token_ids
 from ..tasks.structure import batch_size_of, map_tensors, tensor_leaves
@@ -209,8 +210,22 @@ def _gradient_mixing(model: nn.Module, batch: Batch, item: int) -> float | None:
 
 def eval_repeat(model: nn.Module, batch: Batch) -> Measurement:
     """Two eval-mode passes over one batch: any difference is randomness left on in eval
-    (F.dropout without training=self.training, noise in forward)."""
-    return Measurement(_relative_change(_eval_outputs(model, batch), _eval_outputs(model, batch)))
+    (F.dropout without training=self.training, noise in forward). When they differ, a
+    third pass records the dropout calls that drop although the model is in eval mode,
+    with the module they ran in: in train mode every call drops, so only an eval pass can
+    name the culprit. (Not during the two compared passes: a torch function mode turns
+    off the transformer fast path, whose padded outputs differ.)"""
+    change = _relative_change(_eval_outputs(model, batch), _eval_outputs(model, batch))
+    dropping: list[str] = []
+
+    def seen(site: str, op: str, output: Tensor, drops: bool | None) -> None:
+        if drops and site not in dropping:
+            dropping.append(site)
+
+    if change > 0:
+        with FunctionalOps(model, seen).active():
+            _eval_outputs(model, batch)
+    return Measurement(change, extra={"dropping_in_eval": dropping})
 
 
 @torch.no_grad()

@@ -15,6 +15,7 @@ from typing import Any
 
 from torch import Tensor, nn
 
+from ..instruments.functional import site_module
 from ..tasks import Batch
 from .context import Context
 from .evidence import BatchEvidence
@@ -106,12 +107,16 @@ def _train_eval(ctx: Context, ev: BatchEvidence, repeat: Measurement,
                 losses: Measurement) -> list[Finding]:
     where = ev.label(ev.output_module) or "model (eval mode)"
     if repeat.applicable and repeat.value > EVAL_REPEAT_CHANGE:
+        dropping = (repeat.extra or {}).get("dropping_in_eval") or []
+        culprit = (f": a dropout call in {_module_of(dropping[0])} drops in eval mode"
+                   if dropping else ": something random stays on in eval mode")
         return [Finding(
             TRAIN_EVAL_MISMATCH, severity_if(ctx.failed),
             f"two eval-mode passes over the same batch differ by up to {repeat.value:.3g} "
-            "(relative): something random stays on in eval mode, so every validation number "
-            "is noisy and the ladder's memorization check cannot settle", where=where,
-            evidence={"eval_repeat_change": repeat.value, "threshold": EVAL_REPEAT_CHANGE},
+            f"(relative){culprit}, so every validation number is noisy and the ladder's "
+            "memorization check cannot settle", where=dropping[0] if dropping else where,
+            evidence={"eval_repeat_change": repeat.value, "threshold": EVAL_REPEAT_CHANGE,
+                      "dropping_in_eval": dropping},
             fix="pass training=self.training to F.dropout (or use nn.Dropout modules), and "
                 "draw no random numbers in forward() when not self.training", weight=2.6)]
     if not losses.applicable:
@@ -134,6 +139,11 @@ def _train_eval(ctx: Context, ev: BatchEvidence, repeat: Measurement,
         fix="compare model.train() and model.eval() forward paths: an inverted padding mask "
             "(True must mean 'ignore'), the transformer fast path, BatchNorm statistics or a "
             "branch on self.training", weight=3.0)]
+
+
+def _module_of(site: str) -> str:
+    module = site_module(site)
+    return "the model's own forward()" if module == "(root)" else f"`{module}`.forward()"
 
 
 def _mixing(ctx: Context, measured: Measurement) -> list[Finding]:

@@ -225,7 +225,6 @@ class ActivationStats:
         self.names = list(self.modules)  # known before any forward; functional sites add on
         self.functional = FunctionalOps(model, self._functional_call) if functional else None
         self.op_outputs: dict[int, tuple[str, str]] = {}  # grad_fn id -> (site, op)
-        self.dropout_calls: list[tuple[str, bool]] = []  # (site, drops?) per F.dropout call
         self.sites: dict[str, Site] = {}
         self._hooks: Hooks | None = None
         self._root_context: Any = None
@@ -237,7 +236,7 @@ class ActivationStats:
     def arm(self) -> None:
         """Hooks on; accumulators cleared."""
         self.disarm()
-        self.sites, self.op_outputs, self.dropout_calls = {}, {}, []
+        self.sites, self.op_outputs = {}, {}
         hooks = [Hook(module, self._make_hook(name, _site_kind(module)))
                  for name, module in self.modules.items()]
         if self.functional is not None:
@@ -296,8 +295,6 @@ class ActivationStats:
     def _functional_call(self, site: str, op: str, output: Tensor, drops: bool | None) -> None:
         if output.grad_fn is not None:
             self.op_outputs[id(output.grad_fn)] = (site, op)
-        if drops is not None:
-            self.dropout_calls.append((site, drops))
         if op in NOT_ACTIVATIONS or site_module(site) in self.modules or output.ndim == 0:
             return  # nn.ReLU calls F.relu: its module hook already counts it
         if site not in self.names:
