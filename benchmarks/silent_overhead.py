@@ -10,7 +10,7 @@ the checks cost, so the ratio of one pair (also printed, median and range) swing
 it. Both are given in wall time and in CPU time of this process (one torch thread); on a
 machine shared with other jobs only the CPU time stays meaningful.
 
-    python benchmarks/silent_overhead.py [--repeats 5] [--specs digits_mlp,...]
+    python benchmarks/silent_overhead.py [--repeats 5] [--specs digits_mlp,...] [--noise]
 """
 
 from __future__ import annotations
@@ -69,13 +69,15 @@ def probe(path, with_checks: bool, inside: list[Clock]) -> Clock:
         api.silent_bug_checks = original
 
 
-def measure(path, repeats: int) -> Pairs:
+def measure(path, repeats: int, noise: bool = False) -> Pairs:
+    """`noise`: both probes of each pair without the checks (the ratio's spread when
+    nothing differs)."""
     probe(path, True, [])  # warm-up: imports, data caches and first calls are no one's cost
     pairs = Pairs()
     for repeat in range(repeats):
         for on in ((False, True) if repeat % 2 == 0 else (True, False)):
             spent: list[Clock] = []
-            clock = probe(path, on, spent)
+            clock = probe(path, on and not noise, spent)
             (pairs.with_ if on else pairs.without).append(clock)
             if on:
                 pairs.inside.append(Clock(sum(c.wall for c in spent), sum(c.cpu for c in spent)))
@@ -95,10 +97,20 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--specs", default="", help="only names containing these")
+    parser.add_argument("--noise", action="store_true",
+                        help="pairs of the same probe without the checks: the pairs' spread")
     args = parser.parse_args()
     torch.set_num_threads(1)
     wanted = [w for w in args.specs.split(",") if w]
     paths = [p for p in demo_specs() if not wanted or any(w in p.stem for w in wanted)]
+    if args.noise:
+        print(f"{args.repeats} pairs of the same probe (checks off): second / first - 1")
+        print("| example | probe (s) | one pair, wall | one pair, CPU |\n|---|---:|---:|---:|")
+        for path in paths:
+            pairs = measure(path, args.repeats, noise=True)
+            print(f"| {path.stem} | {statistics.median(c.wall for c in pairs.without):.2f} | "
+                  f"{spread(pairs.ratios('wall'))} | {spread(pairs.ratios('cpu'))} |", flush=True)
+        return
     print(f"{args.repeats} interleaved pairs per example; medians over the runs")
     print("| example | probe without (s) | inside the checks (s) | added, wall | added, CPU | "
           "one pair, wall: median (min .. max) |")
