@@ -80,16 +80,28 @@ def test_input_scale_judges_each_floating_input_and_never_ids():
 
 
 def test_standardizing_inputs_leaves_integer_ids_alone():
+    """The confirmation's fix standardizes on the model, so it also reaches inputs that a
+    spec's own collate makes; the ids beside them pass unchanged."""
     from trainprobe.diagnose.data_checks import flat_inputs
     from trainprobe.diagnose.fixes import standardized_inputs
+    from trainprobe.tasks.structure import call_model
 
     items = [({"ids": torch.tensor([3, 4]), "x": torch.tensor([100.0 + i, 5.0])}, 0)
              for i in range(4)]
     values = flat_inputs(items)
     assert list(values) == ['inputs["x"]']
-    (inputs, _) = standardized_inputs(items, values)[1]
-    assert torch.equal(inputs["ids"], torch.tensor([3, 4]))
-    assert inputs["x"][0] == pytest.approx((101 - 101.5) / (1.25 ** 0.5))
+    seen = {}
+
+    class Recorder(torch.nn.Module):
+        def forward(self, ids, x):
+            seen.update(ids=ids, x=x)
+            return x
+
+    batch = {"ids": torch.tensor([[3, 4]]), "x": torch.tensor([[101.0, 5.0]])}
+    call_model(standardized_inputs(values)(Recorder()), batch)
+    assert torch.equal(seen["ids"], torch.tensor([[3, 4]]))
+    assert seen["x"][0, 0] == pytest.approx((101 - 101.5) / (1.25 ** 0.5))
+    assert seen["x"][0, 1] == pytest.approx(0.0)  # a constant feature: centred, not inflated
 
 
 # --- batching ------------------------------------------------------------------------

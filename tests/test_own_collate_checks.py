@@ -117,3 +117,13 @@ def test_a_collate_that_cannot_take_one_item_is_a_note_not_a_crash(collate, prob
     note = next(n for n in notes if n.startswith("single-item data checks"))
     assert "(NONFINITE, LABEL_OUT_OF_RANGE, INPUT_SCALE" in note and problem in note
     assert not DATA_CODES & {f["code"] for f in findings}
+
+
+def test_unscaled_inputs_made_by_the_collate_are_confirmed_by_a_standardized_rerun():
+    """The raw items are dicts of Python numbers: the confirmation standardizes the
+    tensors the collate makes, on the model, and the failed rung then memorizes."""
+    _, report = tp.probe(SPECS / "raw_listing_rows.py", [1, 2])
+    scale = report["diagnoses"][0]
+    assert scale["code"] == "INPUT_SCALE" and scale["where"] == "inputs"
+    assert scale["evidence"]["confirmed_by"].startswith(
+        "rerun of rung n=1 with inputs standardized per feature: memorized")

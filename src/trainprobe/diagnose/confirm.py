@@ -195,11 +195,13 @@ def _unfrozen(finding: Finding, ctx: Context, ev: BatchEvidence) -> _Experiment 
 
 
 def _scaled_inputs(finding: Finding, ctx: Context, ev: BatchEvidence) -> _Experiment | None:
-    values = flat_inputs(ctx.sample())  # floating tensors only: ids stay ids
+    # the inputs as the model sees them (through the spec's own collate, if it has one);
+    # floating tensors only: ids stay ids
+    values = flat_inputs(ctx.data_sample.items or [])
     if not values:
         return None
-    return _Experiment("inputs standardized per feature", ctx.spec,
-                       data=fixes.standardized_inputs(ctx.train_data, values))
+    return _Experiment("inputs standardized per feature",
+                       fixes.with_model_fix(ctx.spec, fixes.standardized_inputs(values)))
 
 
 def _scaled_targets(finding: Finding, ctx: Context, ev: BatchEvidence) -> _Experiment | None:

@@ -13,7 +13,7 @@ import torch
 from torch import Tensor, nn
 
 from ..spec import Spec
-from ..tasks.structure import map_tensors, output_tensor, tensor_leaves
+from ..tasks.structure import call_model, map_tensors, output_tensor, tensor_leaves
 
 __all__ = ["Mapped", "ModelFix", "add_log_softmax", "match_target_shape", "no_dropout",
            "no_label_smoothing", "remove_output_activation", "reset_parameters",
@@ -141,10 +141,11 @@ class Mapped(torch.utils.data.Dataset):
         return (self.x_fn(x) if self.x_fn else x, self.y_fn(y) if self.y_fn else y)
 
 
-def standardized_inputs(data: Sequence[Any], values: dict[str, Tensor]) -> Mapped:
-    """Each floating input tensor, by its path in the input structure, standardized per
-    feature (last dim) with the statistics of `values[path]`; other leaves (integer ids,
-    masks) pass unchanged."""
+def standardized_inputs(values: dict[str, Tensor]) -> ModelFix:
+    """A model fix: each floating input tensor, by its path in the input structure,
+    standardized per feature (last dim) with the statistics of `values[path]` before the
+    model sees it; other leaves (integer ids, masks) pass unchanged. On the model, not on
+    the items: with the spec's own collate the items are not tensors until it has run."""
     scales = {path: (v.mean(0), v.std(0, unbiased=False).clamp_min(1e-8))
               for path, v in values.items()}
 
@@ -156,10 +157,26 @@ def standardized_inputs(data: Sequence[Any], values: dict[str, Tensor]) -> Mappe
             if path not in scales or not t.is_floating_point():
                 return t
             mean, std = scales[path]
-            return (t - mean) / std
+            return (t - mean.to(t.device)) / std.to(t.device)
         return map_tensors(leaf, x)
 
-    return Mapped(data, x_fn=standardize)
+    return lambda model: _InputFix(model, standardize)
+
+
+class _InputFix(nn.Module):
+    """`model(fn(inputs))`, the inputs rebuilt as the batch held them (call_model passed
+    a dict as keywords, a tuple as positional arguments)."""
+
+    def __init__(self, inner: nn.Module, fn: Callable[[Any], Any]):
+        super().__init__()
+        self.inner = inner
+        self.fn = fn
+        if callable(getattr(inner, "output_lengths", None)):
+            self.output_lengths = inner.output_lengths
+
+    def forward(self, *args: Any, **kwargs: Any) -> Any:
+        inputs = kwargs if kwargs else args[0] if len(args) == 1 else args
+        return call_model(self.inner, self.fn(inputs))
 
 
 def standardized_targets(data: Sequence[Any], mean: float, std: float) -> Mapped:
