@@ -289,10 +289,10 @@ def test_heldout_specs_pass_and_diagnose_clean(name):
 def squashed(spec: tp.Spec) -> tp.Spec:
     """The same spec with a sigmoid on the model's output (BCE-with-logits then cannot
     memorize), whatever structure forward takes."""
-    from trainprobe.diagnose.fixes import _OutputFix
+    from trainprobe.diagnose.fixes import _Fixed
 
-    return spec.replaced(model_factory=lambda hidden_dim=32: _OutputFix(
-        spec.model_factory(hidden_dim=hidden_dim), torch.sigmoid))
+    return spec.replaced(model_factory=lambda hidden_dim=32: _Fixed(
+        spec.model_factory(hidden_dim=hidden_dim), on_output=torch.sigmoid))
 
 
 @pytest.mark.parametrize("name", ["sequence_loader", "split_features_binary"])

@@ -30,18 +30,26 @@ _INVERSES: dict[str, Callable[[Tensor], Tensor]] = {
 }
 
 
-class _OutputFix(nn.Module):
-    """`fn(model(x))`, keeping the model's own output_lengths() rule for CTC."""
+class _Fixed(nn.Module):
+    """`on_output(model(on_inputs(inputs)))`: a fix on either side of the user's model,
+    which keeps its own output_lengths() rule for CTC. The inputs are rebuilt as the batch
+    held them (call_model passed a dict as keywords, a tuple as positional arguments)."""
 
-    def __init__(self, inner: nn.Module, fn: Callable[[Tensor], Tensor]):
+    def __init__(self, inner: nn.Module, *, on_inputs: Callable[[Any], Any] | None = None,
+                 on_output: Callable[[Tensor], Tensor] | None = None):
         super().__init__()
         self.inner = inner
-        self.fn = fn
+        self.on_inputs, self.on_output = on_inputs, on_output
         if callable(getattr(inner, "output_lengths", None)):
             self.output_lengths = inner.output_lengths
 
-    def forward(self, *args: Any, **kwargs: Any) -> Tensor:
-        return self.fn(output_tensor(self.inner(*args, **kwargs)))
+    def forward(self, *args: Any, **kwargs: Any) -> Any:
+        if self.on_inputs is None:
+            outputs = self.inner(*args, **kwargs)
+        else:
+            inputs = kwargs if kwargs else args[0] if len(args) == 1 else args
+            outputs = call_model(self.inner, self.on_inputs(inputs))
+        return outputs if self.on_output is None else self.on_output(output_tensor(outputs))
 
 
 def with_model_fix(spec: Spec, fix: ModelFix) -> Spec:
@@ -68,7 +76,7 @@ def remove_output_activation(module_name: str | None, op: str) -> ModelFix | Non
     def fix(model: nn.Module) -> nn.Module:
         if module_name and _replace_module(model, module_name, nn.Identity()):
             return model
-        return _OutputFix(model, _INVERSES[op])
+        return _Fixed(model, on_output=_INVERSES[op])
 
     if not module_name and op not in _INVERSES:
         return None
@@ -88,12 +96,12 @@ def _replace_module(model: nn.Module, name: str, new: nn.Module) -> bool:
 
 
 def add_log_softmax(model: nn.Module) -> nn.Module:
-    return _OutputFix(model, lambda out: out.log_softmax(-1))
+    return _Fixed(model, on_output=lambda out: out.log_softmax(-1))
 
 
 def match_target_shape(item_shape: tuple[int, ...]) -> ModelFix:
     def fix(model: nn.Module) -> nn.Module:
-        return _OutputFix(model, lambda out: out.reshape(out.shape[0], *item_shape))
+        return _Fixed(model, on_output=lambda out: out.reshape(out.shape[0], *item_shape))
     return fix
 
 
@@ -160,23 +168,7 @@ def standardized_inputs(values: dict[str, Tensor]) -> ModelFix:
             return (t - mean.to(t.device)) / std.to(t.device)
         return map_tensors(leaf, x)
 
-    return lambda model: _InputFix(model, standardize)
-
-
-class _InputFix(nn.Module):
-    """`model(fn(inputs))`, the inputs rebuilt as the batch held them (call_model passed
-    a dict as keywords, a tuple as positional arguments)."""
-
-    def __init__(self, inner: nn.Module, fn: Callable[[Any], Any]):
-        super().__init__()
-        self.inner = inner
-        self.fn = fn
-        if callable(getattr(inner, "output_lengths", None)):
-            self.output_lengths = inner.output_lengths
-
-    def forward(self, *args: Any, **kwargs: Any) -> Any:
-        inputs = kwargs if kwargs else args[0] if len(args) == 1 else args
-        return call_model(self.inner, self.fn(inputs))
+    return lambda model: _Fixed(model, on_inputs=standardize)
 
 
 def standardized_targets(data: Sequence[Any], mean: float, std: float) -> Mapped:
