@@ -15,6 +15,7 @@ import argparse
 import math
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import torch
@@ -26,10 +27,12 @@ from trainprobe.diagnose.api import before_training
 from trainprobe.diagnose.context import Context
 from trainprobe.diagnose.evidence import collect
 from trainprobe.diagnose.experiments import (
+    Measurement,
     batch_mixing,
     causal_leak,
     eval_repeat,
     input_dependence,
+    not_applicable,
     reduction_ratio,
     settle_batchnorm,
 )
@@ -68,16 +71,26 @@ THRESHOLDS = {
 
 
 def healthy_specs() -> list[Path]:
+    """The shipped examples, the corpus' healthy controls and the healthy twins of its
+    silent-bug cases (the same model with the bug fixed: BatchNorm-like running norms,
+    functional dropout with training=self.training, a causal transformer, an LSTM, padded
+    sequences), which sit closest to the thresholds."""
     controls = sorted(CORPUS.glob("*_healthy*.py")) + sorted(CORPUS.glob("*healthy_*.py"))
     demos = [p for p in demo_specs() if "bug" not in p.stem]
-    return list(dict.fromkeys(demos + controls))
+    twins = [twin for _, twin, _ in _corpus().twin_pairs()]
+    return list(dict.fromkeys(demos + controls + twins))
 
 
 def broken_specs() -> list[Path]:
-    sys.path.insert(0, str(ROOT / "tests"))
-    from corpus import corpus_specs, load_meta
+    corpus = _corpus()
+    return [p for p in corpus.corpus_specs() if corpus.load_meta(p)["EXPECTED"] in SILENT_CODES]
 
-    return [p for p in corpus_specs() if load_meta(p)["EXPECTED"] in SILENT_CODES]
+
+def _corpus():  # noqa: ANN202 - tests/corpus is not a package of trainprobe
+    sys.path.insert(0, str(ROOT / "tests"))
+    import corpus
+
+    return corpus
 
 
 def measure(path: Path, seed: int) -> tuple[dict[str, float], list[str], float]:
@@ -91,33 +104,45 @@ def measure(path: Path, seed: int) -> tuple[dict[str, float], list[str], float]:
     ctx.untrained_loss = ev.untrained_loss
     numbers: dict[str, float] = {}
     if ev.model is not None and ev.error is None:
-        model, batch = ev.model, ev.batch
-        settle_batchnorm(model, batch)
-        numbers["eval_repeat_change"] = eval_repeat(model, batch).value
-        ratio = eval_loss_measurement(model, batch, loss_of(ctx), ev.loss)
-        if ratio.applicable:
-            numbers["eval_train_loss_ratio"] = ratio.value
-        mixing = batch_mixing(model, batch)
-        if mixing.applicable:
-            numbers["mixing_change"] = mixing.value
-            if mixing.extra["gradient"] is not None:
-                numbers["gradient_share"] = mixing.extra["gradient"]
-        if spec.task.token_level_targets:
-            leak = causal_leak(model, batch)
-            if leak.applicable:
-                numbers["causal_change"] = leak.value
-        reduction = reduction_ratio(model, batch, loss_of(ctx))
-        if reduction.applicable:
-            numbers["sum_ratio"] = reduction.value
-        dependence = input_dependence(model, batch)
-        if dependence.applicable:
-            numbers["input_change"] = dependence.value
+        numbers.update(one_batch_numbers(ctx, ev))
     numbers.update(data_numbers(ctx, ev.batch))
     numbers.update(baseline_numbers(ctx))
     seconds = time.perf_counter() - started
     findings, _ = before_training(Context(spec, train, 20, ctx.config, seed, val_data=val))
     codes = [f"{f.code}:{f.severity}" for f in findings if f.code in SILENT_CODES]
     return numbers, codes + ctx.notes, seconds
+
+
+def one_batch_numbers(ctx: Context, ev) -> dict[str, float]:
+    """The one-batch experiments' raw values, on the model and batch of the one-batch pass."""
+    model, batch, loss = ev.model, ev.batch, loss_of(ctx)
+    settle_batchnorm(model, batch)
+    experiments = {
+        "eval_repeat_change": lambda: eval_repeat(model, batch),
+        "eval_train_loss_ratio": lambda: eval_loss_measurement(model, batch, loss, ev.loss),
+        "mixing_change": lambda: batch_mixing(model, batch),
+        "sum_ratio": lambda: reduction_ratio(model, batch, loss),
+        "input_change": lambda: input_dependence(model, batch),
+    }
+    if ctx.task.token_level_targets:
+        experiments["causal_change"] = lambda: causal_leak(model, batch)
+    numbers: dict[str, float] = {}
+    for key, run in experiments.items():
+        measured = guarded(run)
+        if measured.applicable:
+            numbers[key] = measured.value
+            if key == "mixing_change" and measured.extra["gradient"] is not None:
+                numbers["gradient_share"] = measured.extra["gradient"]
+    return numbers
+
+
+def guarded(run: Callable[[], Measurement]) -> Measurement:
+    """As in the diagnosis: a model that raises on an experiment's input (zeroed inputs
+    that make an all-padding mask) gives no measurement."""
+    try:
+        return run()
+    except Exception as error:  # noqa: BLE001 - user code: anything can be raised
+        return not_applicable(f"{type(error).__name__}: {error}")
 
 
 def loss_of(ctx: Context):
