@@ -2,7 +2,7 @@
 the loss at initialization, and outputs silently broadcast against their targets.
 
 Each rule reads the BatchEvidence recorded by evidence.collect(); thresholds were measured
-on the healthy examples of every task (README, "Diagnosis thresholds").
+on the healthy examples of every task (README, "Thresholds, measured on healthy models").
 """
 
 from __future__ import annotations
@@ -41,11 +41,11 @@ _ATTENTION_QUERY_KEY = frozenset({"query", "key", "q_proj", "k_proj", "q_lin", "
                                   "to_k", "wq", "wk", "q", "k"})
 #: healthy: largest |grad|/|weight| <= 3 at init; weights drawn with std 1 give 1e3+
 EXPLODING_RELATIVE = 100.0
-DEAD_FRACTION = 0.5  # healthy ReLU layers: <= 0.15 dead over 64 items
+DEAD_FRACTION = 0.5  # healthy ReLU layers: 0 .. 0.30 dead (README thresholds table)
 SATURATED_FRACTION = 0.5
 #: healthy logits vary across classes with std >= 0.05 at init; 1e-3 means "uniform"
 UNIFORM_STD = 1e-3
-#: healthy initial loss / untrained loss is within 0.9..1.2
+#: healthy initial loss / untrained loss is within 0.84 .. 1.15 (README thresholds table)
 INIT_LOSS_RATIO = 3.0
 
 
