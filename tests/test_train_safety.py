@@ -97,6 +97,30 @@ def test_leftovers_of_killed_writers_are_removed_on_the_next_start(tmp_path):
     assert not list(run.rglob("*.tmp"))
 
 
+@pytest.mark.skipif(sys.platform == "win32", reason="runs are not locked on Windows")
+def test_a_folder_in_use_by_another_run_is_refused_in_one_line(tmp_path):
+    """Two runs in one folder would delete each other's temporary files: while a run holds
+    it, a second one (a --resume typed in another terminal) is exit 2 in one line, and
+    the folder is left as it was; once the first run ends, --resume goes on."""
+    import fcntl
+
+    spec = write_spec(tmp_path)
+    run = tmp_path / "run"
+    train(spec, {**TINY, "max_steps": 8}, run)
+    before = {p: p.stat().st_mtime_ns for p in run.rglob("*")}
+    holder = os.open(run, os.O_RDONLY)  # what the other run holds while it trains
+    fcntl.flock(holder, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    try:
+        result = cli("train", str(spec), "--out", str(run), "--resume", "--max-steps", "12")
+    finally:
+        os.close(holder)
+    assert result.exit_code == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and f"--out {run} is in use by another trainprobe run" in lines[0]
+    assert {p: p.stat().st_mtime_ns for p in run.rglob("*")} == before
+    assert train(spec, None, run, resume=True, overrides={"max_steps": 12}).steps == 12
+
+
 @pytest.mark.parametrize("resume", [True, False], ids=["--resume", "new-run"])
 def test_a_folder_killed_before_its_first_checkpoint_is_started_over(tmp_path, resume):
     spec = write_spec(tmp_path)

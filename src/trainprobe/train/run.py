@@ -17,6 +17,7 @@ used; a config given again must agree with it except for the budget keys.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -50,6 +51,7 @@ from .nonfinite import NonFiniteGuard
 from .run_dir import (
     clear_leftovers,
     discard_new_run,
+    exclusive,
     killed_before_first_checkpoint,
     remove_own_files,
 )
@@ -113,17 +115,18 @@ def run_training(spec: Spec | str | Path, config: ConfigLike = None,
     run_dir = Path(out_dir)
     is_main = current().is_main
     created = not run_dir.exists()
-    saved = _prepare_run_dir(run_dir, resume, check_new=is_main)
-    state = _SetUp()
-    try:
-        config = _resolve_config(spec, config, overrides, saved)
-        with process_group(config.device) as group:
-            return _train_in_group(spec, run_dir, config, saved, group, callbacks,
-                                  allow_changed_spec, state)
-    except BaseException:
-        if saved is None and is_main and not state.training:
-            discard_new_run(run_dir, created)
-        raise
+    with exclusive(run_dir) if is_main else nullcontext():  # rank 0 holds it for all
+        saved = _prepare_run_dir(run_dir, resume, check_new=is_main, created=created)
+        state = _SetUp()
+        try:
+            config = _resolve_config(spec, config, overrides, saved)
+            with process_group(config.device) as group:
+                return _train_in_group(spec, run_dir, config, saved, group, callbacks,
+                                      allow_changed_spec, state)
+        except BaseException:
+            if saved is None and is_main and not state.training:
+                discard_new_run(run_dir, created)
+            raise
 
 
 @dataclass
@@ -256,14 +259,17 @@ def _follow_main(trainer: Trainer, run_dir: Path, saved: dict[str, Any] | None,
 
 
 # --- run directory and config -----------------------------------------------------------
-def _prepare_run_dir(run_dir: Path, resume: bool, check_new: bool = True) -> dict[str, Any] | None:
+def _prepare_run_dir(run_dir: Path, resume: bool, check_new: bool = True,
+                     created: bool = False) -> dict[str, Any] | None:
     """The checkpoint to resume from, or None for a new run in an empty directory
-    (`check_new=False`: another process, rank 0, owns that check and the directory).
-    Temporary files of killed writers are removed first; a folder killed before its first
-    checkpoint holds nothing to resume or keep, so either way the run starts it over."""
+    (`check_new=False`: another process, rank 0, owns that check and the directory;
+    `created`: the folder did not exist before this run locked it, so --resume has nothing
+    to resume). Temporary files of killed writers are removed first; a folder killed before
+    its first checkpoint holds nothing to resume or keep, so either way the run starts it
+    over."""
     if check_new:
         clear_leftovers(run_dir)
-        if killed_before_first_checkpoint(run_dir):
+        if killed_before_first_checkpoint(run_dir) and not (resume and created):
             remove_own_files(run_dir)
             return None
     elif resume and not (checkpoint_dir(run_dir) / LAST).is_file():

@@ -9,19 +9,32 @@ may block the next command:
   run both start it over instead of refusing;
 - a half-set-up folder of a run whose set-up failed: removed by `discard_new_run`.
 Only files trainprobe writes are ever deleted, and never a folder holding a checkpoint.
+
+That clean-up assumes one writer per folder, so a run holds its folder (`exclusive`): a
+second run started on it, e.g. a `--resume` typed in another terminal, is refused in one
+line instead of deleting the first run's temporary files mid-write.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from ..errors import ConfigError
 from ..io import TEMP_SUFFIX, remove_stale_temps
 from .checkpoint import BEST, LAST, checkpoint_dir
 
-__all__ = ["clear_leftovers", "discard_new_run", "killed_before_first_checkpoint",
+try:
+    import fcntl
+except ImportError:  # Windows: runs are not locked there
+    fcntl = None  # type: ignore[assignment]
+
+__all__ = ["clear_leftovers", "discard_new_run", "exclusive", "killed_before_first_checkpoint",
            "remove_own_files"]
 
 #: what `trainprobe train` writes into a run directory (and may therefore delete there)
@@ -29,6 +42,29 @@ _OWN_FILES = ("manifest.json", "inspector.log.jsonl", "summary.json", "gap-analy
              "dashboard.html")
 _OWN_DIRS = ("checkpoints", "tensorboard")
 _UNFINISHED = ("running", "failed")
+
+
+@contextmanager
+def exclusive(run_dir: Path) -> Iterator[None]:
+    """Hold `run_dir` for this process while the block runs: an advisory lock (flock) on
+    the folder itself, so no lock file is left behind, and the kernel releases it when the
+    process dies, even by SIGKILL. A folder this created and left empty is removed."""
+    created = not run_dir.exists()
+    run_dir.mkdir(parents=True, exist_ok=True)
+    handle = os.open(run_dir, os.O_RDONLY)
+    try:
+        if fcntl is not None:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise ConfigError(f"--out {run_dir} is in use by another trainprobe run",
+                                  "wait for that run to end, or choose another --out name") \
+                    from None
+        yield
+    finally:
+        os.close(handle)
+        if created and run_dir.is_dir() and not any(run_dir.iterdir()):
+            run_dir.rmdir()
 
 
 def clear_leftovers(run_dir: Path) -> list[Path]:
