@@ -13,7 +13,6 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from ..errors import SpecError
 from ..tasks import Batch, SampledItems, Task
 from ..tasks.collate import IGNORE_INDEX
 from ..tasks.lm import token_ids
@@ -84,11 +83,8 @@ def _item_keys(task: Task, items: list[Any]) -> list[bytes] | None:
     keys: list[bytes] = []
     for start in range(0, len(items), _HASH_CHUNK):
         chunk = items[start:start + _HASH_CHUNK]
-        try:
-            batch = task.collate(chunk)
-        except (RuntimeError, ValueError, TypeError, SpecError):
-            return None
-        if batch.padded or batch.input_lengths is not None:
+        batch = task.stacked(chunk)
+        if batch is None:
             return None
         leaves = [leaf for _, leaf in tensor_leaves(batch.inputs)] + [batch.targets]
         header = "".join(f"{leaf.dtype}{tuple(leaf.shape[1:])}" for leaf in leaves).encode()
@@ -152,11 +148,8 @@ def feature_leak(ctx: Context, items: list[Any]) -> list[Finding]:
 def _item_rows(task: Task, items: list[Any]) -> tuple[Tensor, dict[str, Tensor]]:
     """(targets, floating inputs), one row per item: collated at once when the items
     stack without padding, else read item by item."""
-    try:
-        batch = task.collate(items)
-    except (RuntimeError, ValueError, TypeError, SpecError):
-        batch = None
-    if batch is None or batch.padded or batch.input_lengths is not None:
+    batch = task.stacked(items)
+    if batch is None:
         return (torch.stack([tensor(t).float().reshape(-1) for _, t in items]),
                 flat_inputs(items))
     return (batch.targets.float().reshape(len(items), -1),

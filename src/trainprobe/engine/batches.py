@@ -97,11 +97,7 @@ class BatchStream:
         """The whole set as one batch, when items stack without padding."""
         if self.collate_items != self.task.collate:
             return None  # a user's collate may do anything per batch
-        try:
-            batch = self.task.collate(items)
-        except (RuntimeError, ValueError, TypeError, SpecError):
-            return None  # variable shapes: collate per batch instead
-        return batch if batch.input_lengths is None and not batch.padded else None
+        return self.task.stacked(items)  # else variable shapes: collate per batch instead
 
     def state_dict(self) -> dict[str, int]:
         return {"epoch": self.epoch, "position": self.position}

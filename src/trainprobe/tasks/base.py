@@ -135,6 +135,15 @@ class Task:
                                                  "targets")
         return self.finish(Batch(inputs, targets, padded=inputs_padded or targets_padded))
 
+    def stacked(self, items: Sequence[tuple[Any, Any]]) -> Batch | None:
+        """All items as one batch when they stack without padding, else None: then every
+        row is one item as it is (padding would make equal items differ)."""
+        try:
+            batch = self.collate(items)
+        except (RuntimeError, ValueError, TypeError, SpecError):
+            return None  # variable shapes, or items only the spec's own collate reads
+        return batch if batch.input_lengths is None and not batch.padded else None
+
     def finish(self, batch: Batch) -> Batch:
         """The task's dtypes and conventions on a collated batch (ours or the user's)."""
         return batch
