@@ -135,7 +135,7 @@ def baseline_runs(ctx: Context, early: bool = True) -> Baseline | None:
             return baseline
         if true.finished:
             break
-    baseline.train_metric = true.fitted_metric(ctx, items)  # before another model is built
+    baseline.train_metric = true.fitted_metric()  # before another model is built
     for step in sorted(true.val_loss)[1:]:
         if _look_at_control(ctx, baseline, step, early, need):
             break

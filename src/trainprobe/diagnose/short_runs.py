@@ -32,7 +32,6 @@ import torch
 from torch import Tensor, nn
 
 from ..engine import Callback, StopTraining, Trainer, evaluate, reraise_interrupt
-from ..engine.batches import BatchStream
 from ..engine.events import STOP
 from ..overfit.ladder import rung_config
 from .context import Context
@@ -87,14 +86,13 @@ class LookedRun:
         reason = self.trainer.stop_reason
         return self.steps >= self.trainer.config.max_steps or (bool(reason) and reason != _PAUSED)
 
-    def fitted_metric(self, ctx: Context, items: Sequence[Any]) -> float:
-        """The task's metric on the run's own training items (how much it memorized)."""
-        collate = ctx.spec.user_collate()
-        batches = BatchStream(items, ctx.task, 256, self.trainer.config.seed, shuffle=False,
-                              collate=collate)
-        return evaluate(self.trainer.model, batches.all_batches(), ctx.task, ctx.loss_fn,
-                        self.trainer.device, ctx.task.reference_counts(batches.all_batches()),
-                        ctx.stats).metric
+    def fitted_metric(self) -> float:
+        """The task's metric on the run's own training items (how much it memorized), read
+        through the run's own batches in dataset order (never augmented)."""
+        trainer, batches = self.trainer, self.trainer.batches
+        return evaluate(trainer.model, batches.all_batches(), trainer.task, trainer.loss_fn,
+                        trainer.device, trainer.task.reference_counts(batches.all_batches()),
+                        trainer.stats).metric
 
 
 def start_run(ctx: Context, items: Sequence[Any], val: Sequence[Any], steps: int,
