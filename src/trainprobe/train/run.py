@@ -114,8 +114,7 @@ def run_training(spec: Spec | str | Path, config: ConfigLike = None,
     spec = as_spec(spec, "tp.train")
     run_dir = Path(out_dir)
     is_main = current().is_main
-    created = not run_dir.exists()
-    with exclusive(run_dir) if is_main else nullcontext():  # rank 0 holds it for all
+    with exclusive(run_dir) if is_main else nullcontext(False) as created:  # rank 0 holds it
         saved = _prepare_run_dir(run_dir, resume, check_new=is_main, created=created)
         state = _SetUp()
         try:
@@ -125,7 +124,7 @@ def run_training(spec: Spec | str | Path, config: ConfigLike = None,
                                       allow_changed_spec, state)
         except BaseException:
             if saved is None and is_main and not state.training:
-                discard_new_run(run_dir, created)
+                discard_new_run(run_dir)
             raise
 
 

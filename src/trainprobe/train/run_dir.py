@@ -45,10 +45,11 @@ _UNFINISHED = ("running", "failed")
 
 
 @contextmanager
-def exclusive(run_dir: Path) -> Iterator[None]:
+def exclusive(run_dir: Path) -> Iterator[bool]:
     """Hold `run_dir` for this process while the block runs: an advisory lock (flock) on
     the folder itself, so no lock file is left behind, and the kernel releases it when the
-    process dies, even by SIGKILL. A folder this created and left empty is removed."""
+    process dies, even by SIGKILL. Yields whether this created the folder; a folder this
+    created and left empty is removed at the end."""
     created = not run_dir.exists()
     run_dir.mkdir(parents=True, exist_ok=True)
     handle = os.open(run_dir, os.O_RDONLY)
@@ -60,7 +61,7 @@ def exclusive(run_dir: Path) -> Iterator[None]:
                 raise ConfigError(f"--out {run_dir} is in use by another trainprobe run",
                                   "wait for that run to end, or choose another --out name") \
                     from None
-        yield
+        yield created
     finally:
         os.close(handle)
         if created and run_dir.is_dir() and not any(run_dir.iterdir()):
@@ -120,11 +121,10 @@ def _has_checkpoint(run_dir: Path) -> bool:
     return (folder / LAST).is_file() or (folder / BEST).is_file()
 
 
-def discard_new_run(run_dir: Path, created: bool) -> None:
-    """Undo the set-up of a new run that failed before its first step: what it wrote, and
-    the folder itself when this run created it. Nothing is left to block the rerun."""
+def discard_new_run(run_dir: Path) -> None:
+    """Undo the set-up of a new run that failed before its first step: what it wrote
+    (`exclusive` then removes the folder if this run created it). Nothing is left to block
+    the rerun."""
     if not run_dir.is_dir() or _has_checkpoint(run_dir):
         return
     remove_own_files(run_dir)
-    if created and not any(run_dir.iterdir()):
-        run_dir.rmdir()
